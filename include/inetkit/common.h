@@ -1,0 +1,144 @@
+/*
+ * inetkit/common.h - conventions shared by every inetkit family.
+ *
+ * This header is part of the reference manual. The rules it states hold for
+ * every function in inetkit/inet.h, inetkit/pop.h and inetkit/mx.h.
+ *
+ * RETURN VALUES
+ *   Functions that create a handle return it, or INVALID_CLIENT on failure.
+ *   Every other fallible function returns a DWORD error code: 0
+ *   (INETKIT_ERROR_NONE) on success, otherwise one of the INETKIT_ERROR_*
+ *   codes of inetkit/errors.h. The same code, with a message that says what
+ *   went wrong, is stored in the calling thread's last-error store.
+ *
+ * THE LAST-ERROR STORE
+ *   One store per thread, holding a code and a message. Every export clears
+ *   it on entry and sets it on failure, so it always describes the last call
+ *   made on this thread, and reads INETKIT_ERROR_NONE after a success. The
+ *   only exports that leave it untouched are the ones that read it:
+ *   <Family>GetLastError, <Family>GetLastErrorMessage and
+ *   <Family>GetErrorString. Read it on the thread that made the failing call.
+ *
+ * STRINGS AND BUFFERS
+ *   All strings are UTF-8 and NUL-terminated. Output strings use the
+ *   size-query idiom: the caller passes a buffer and a DWORD that holds the
+ *   buffer's size in bytes. On success the library writes the string with its
+ *   NUL and sets the DWORD to the string's length without the NUL. When the
+ *   buffer is NULL or too small the call fails with
+ *   INETKIT_ERROR_INSUFFICIENT_BUFFER and sets the DWORD to the size needed,
+ *   NUL included; the buffer is left unchanged.
+ *
+ * HANDLES AND THREADS
+ *   HCLIENT is an opaque token (a slot index, a generation and a family tag),
+ *   never a pointer. A closed, stale, forged or wrong-family handle gives
+ *   INETKIT_ERROR_INVALID_HANDLE; it is never dereferenced.
+ *   A handle belongs to the thread that created it; a call from any other
+ *   thread fails with INETKIT_ERROR_WRONG_THREAD, whose message names both
+ *   thread ids. <Family>AttachThread hands a handle to another thread. A handle
+ *   created with the family's *_OPTION_FREETHREAD flag may be used from any
+ *   thread; the library then serialises the calls on it. Disconnecting and
+ *   canceling work from any thread on every handle. Thread ids are the
+ *   operating system's (gettid() on Linux, GetCurrentThreadId() on Windows).
+ *
+ * CALLBACKS
+ *   Callbacks run only on the thread that is inside an inetkit call on that
+ *   handle. A call on the same handle from inside its own callback fails with
+ *   INETKIT_ERROR_REENTRANT_CALL, except for disconnect and cancel. Once the
+ *   call that unregisters a callback returns, the callback is not called again.
+ */
+#ifndef INETKIT_COMMON_H
+#define INETKIT_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errors.h"
+
+/* Version of the headers; <Family>GetVersion returns the library's. */
+#define INETKIT_VERSION_MAJOR 1
+#define INETKIT_VERSION_MINOR 0
+#define INETKIT_VERSION_PATCH 0
+#define INETKIT_VERSION_STRING "1.0.0"
+/* major * 1000000 + minor * 1000 + patch */
+#define INETKIT_VERSION_NUMBER \
+    (INETKIT_VERSION_MAJOR * 1000000 + INETKIT_VERSION_MINOR * 1000 + INETKIT_VERSION_PATCH)
+
+/* Calling convention: cdecl on every platform (bindings must say Cdecl). */
+#if defined(_WIN32) && !defined(__GNUC__)
+#define INETKIT_CALL __cdecl
+#elif defined(_WIN32) && defined(__i386__)
+#define INETKIT_CALL __attribute__((cdecl))
+#else
+#define INETKIT_CALL
+#endif
+
+#if defined(INETKIT_STATIC)
+#define INETKIT_API
+#elif defined(_WIN32)
+#if defined(INETKIT_BUILDING)
+#define INETKIT_API __declspec(dllexport)
+#else
+#define INETKIT_API __declspec(dllimport)
+#endif
+#elif defined(__GNUC__)
+#define INETKIT_API __attribute__((visibility("default")))
+#else
+#define INETKIT_API
+#endif
+
+/* Exports never throw; C++ callers see that in the declaration. */
+#if defined(__cplusplus)
+#define INETKIT_NOEXCEPT noexcept
+#define INETKIT_BEGIN_DECLS extern "C" {
+#define INETKIT_END_DECLS }
+#else
+#define INETKIT_NOEXCEPT
+#define INETKIT_BEGIN_DECLS
+#define INETKIT_END_DECLS
+#endif
+
+/*
+ * Win32 type names. On Windows they come from windows.h; elsewhere they are
+ * defined here with fixed widths. A program that already has its own
+ * definitions defines INETKIT_HAVE_WIN32_TYPES before including inetkit.h.
+ */
+#if defined(_WIN32)
+#include <windows.h>
+#elif !defined(INETKIT_HAVE_WIN32_TYPES)
+#define INETKIT_HAVE_WIN32_TYPES 1
+typedef uint8_t BYTE;
+typedef uint16_t WORD;
+typedef uint32_t DWORD;
+typedef int32_t BOOL;
+typedef int32_t INT;
+typedef int32_t LONG;
+typedef unsigned int UINT;
+typedef char *LPSTR;
+typedef const char *LPCSTR;
+typedef void *LPVOID;
+typedef const void *LPCVOID;
+typedef DWORD *LPDWORD;
+typedef UINT *LPUINT;
+#endif
+
+#ifndef TRUE
+#define TRUE 1
+#endif
+#ifndef FALSE
+#define FALSE 0
+#endif
+
+/* An opaque client handle; see HANDLES AND THREADS above. */
+typedef struct INETKIT_HANDLE_ *HCLIENT;
+#define INVALID_CLIENT ((HCLIENT)0)
+
+/*
+ * Security credentials for TLS connections (client certificate and key, CA
+ * certificates, protocol limits). The members are defined by the TLS part of
+ * inetkit; until then every function that takes credentials requires NULL.
+ */
+typedef struct INETKIT_SECURITYCREDENTIALS_ SECURITYCREDENTIALS;
+typedef SECURITYCREDENTIALS *LPSECURITYCREDENTIALS;
+typedef const SECURITYCREDENTIALS *LPCSECURITYCREDENTIALS;
+
+#endif /* INETKIT_COMMON_H */
