@@ -1,0 +1,225 @@
+// InetSafeHandle.cs - HCLIENT handles as SafeHandles.
+//
+// ReleaseHandle calls InetDisconnect. That is safe on the finalizer thread
+// because disconnect is exempt from the owner-thread check, and safe while
+// another thread is inside a call on the handle: the library cancels that
+// call and frees the object when it returns.
+using System;
+using System.Net;
+using System.Runtime.ExceptionServices;
+using System.Runtime.InteropServices;
+using System.Threading;
+
+namespace Inetkit
+{
+    /// <summary>An inetkit HCLIENT. Released (InetDisconnect) when disposed or finalized.</summary>
+    public abstract class InetSafeHandle : SafeHandle
+    {
+        // An exception thrown by a callback, held until the inetkit call that ran
+        // the callback returns to managed code on this thread.
+        [ThreadStatic]
+        private static ExceptionDispatchInfo pendingCallbackException;
+
+        [ThreadStatic]
+        private static int callbackDepth;
+
+        private int disconnected;
+
+        internal InetSafeHandle()
+            : base(IntPtr.Zero, true)
+        {
+        }
+
+        /// <summary>True for INVALID_CLIENT (0).</summary>
+        public override bool IsInvalid
+        {
+            get { return handle == IntPtr.Zero; }
+        }
+
+        /// <summary>Calls InetDisconnect once, whoever gets here first: Dispose,
+        /// the finalizer, or <see cref="DisconnectNow"/>.</summary>
+        protected override bool ReleaseHandle()
+        {
+            DisconnectOnce();
+            // INETKIT_ERROR_INVALID_HANDLE here means the library has already
+            // dropped the handle (InetUninitialize); either way it is gone.
+            return true;
+        }
+
+        internal void SetHandleValue(IntPtr value)
+        {
+            SetHandle(value);
+        }
+
+        /// <summary>Disconnects at once, even while another thread is blocked in
+        /// a call on this handle (that call then fails with Canceled). The
+        /// SafeHandle itself is released as usual when its last user is done.</summary>
+        internal void DisconnectNow()
+        {
+            if (!IsInvalid)
+            {
+                DisconnectOnce();
+            }
+        }
+
+        private void DisconnectOnce()
+        {
+            if (Interlocked.Exchange(ref disconnected, 1) == 0)
+            {
+                NativeMethods.InetDisconnect(handle);
+            }
+        }
+
+        /// <summary>Runs one export on this handle: keeps the SafeHandle alive
+        /// during the call, reads the error message on this thread right after
+        /// a failure (before anything else can touch the last-error store) and
+        /// then throws.</summary>
+        internal void Invoke(Func<IntPtr, uint> call)
+        {
+            InetException error = null;
+            bool added = false;
+            try
+            {
+                DangerousAddRef(ref added);
+                uint rc = call(handle);
+                if (rc != 0)
+                {
+                    error = InetException.FromLastError(rc);
+                }
+            }
+            finally
+            {
+                if (added)
+                {
+                    DangerousRelease();
+                }
+            }
+            if (callbackDepth == 0)
+            {
+                ExceptionDispatchInfo pending = pendingCallbackException;
+                if (pending != null)
+                {
+                    pendingCallbackException = null;
+                    pending.Throw();
+                }
+            }
+            if (error != null)
+            {
+                throw error;
+            }
+        }
+
+        /// <summary>The code of an export that reports failure through its
+        /// return value (INVALID_CLIENT, or 0 from InetAttachThread): the
+        /// thread's last error, or <paramref name="fallback"/> if that reads 0.
+        /// Call it right after the export.</summary>
+        internal static uint LastErrorOr(uint fallback)
+        {
+            uint rc = NativeMethods.InetGetLastError();
+            return rc != 0 ? rc : fallback;
+        }
+
+        /// <summary>Creates a handle with a creating export and throws on INVALID_CLIENT.</summary>
+        internal static T Create<T>(T safeHandle, Func<IntPtr> create) where T : InetSafeHandle
+        {
+            IntPtr raw = create();
+            if (raw == IntPtr.Zero)
+            {
+                throw InetException.FromLastError(LastErrorOr((uint)InetErrorCode.Internal));
+            }
+            safeHandle.SetHandleValue(raw);
+            return safeHandle;
+        }
+
+        internal void Cancel()
+        {
+            Invoke(delegate(IntPtr h) { return NativeMethods.InetCancel(h); });
+        }
+
+        internal uint AttachThread(uint threadId)
+        {
+            uint previous = 0;
+            Invoke(delegate(IntPtr h)
+            {
+                previous = NativeMethods.InetAttachThread(h, threadId);
+                return previous != 0 ? 0u : LastErrorOr((uint)InetErrorCode.Internal);
+            });
+            return previous;
+        }
+
+        internal IPEndPoint GetEndPoint(bool peer)
+        {
+            string address = null;
+            uint port = 0;
+            Invoke(delegate(IntPtr h)
+            {
+                return Utf8.Query(delegate(byte[] buffer, ref uint size)
+                {
+                    return peer
+                        ? NativeMethods.InetGetPeerAddress(h, buffer, ref size, out port)
+                        : NativeMethods.InetGetLocalAddress(h, buffer, ref size, out port);
+                }, NativeMethods.INET_ADDRESS_BUFFER, out address);
+            });
+            return new IPEndPoint(ParseAddress(address), (int)port);
+        }
+
+        private static IPAddress ParseAddress(string address)
+        {
+            IPAddress parsed;
+            if (IPAddress.TryParse(address, out parsed))
+            {
+                return parsed;
+            }
+            // A scope given by interface name ("fe80::1%eth0") is not parsed
+            // everywhere; keep the address without it.
+            int percent = address.IndexOf('%');
+            if (percent > 0 && IPAddress.TryParse(address.Substring(0, percent), out parsed))
+            {
+                return parsed;
+            }
+            throw new FormatException("inetkit returned an address that is not numeric: " + address);
+        }
+
+        /// <summary>Called by a callback thunk: remembers the first exception a
+        /// user callback threw, to rethrow it when the inetkit call returns.</summary>
+        internal static void SetPendingCallbackException(Exception exception)
+        {
+            if (pendingCallbackException == null)
+            {
+                pendingCallbackException = ExceptionDispatchInfo.Capture(exception);
+            }
+        }
+
+        internal static void EnterCallback()
+        {
+            callbackDepth++;
+        }
+
+        internal static void LeaveCallback()
+        {
+            callbackDepth--;
+        }
+    }
+
+    /// <summary>The HCLIENT of a connection (InetConnect, InetAccept).</summary>
+    public sealed class InetConnectionHandle : InetSafeHandle
+    {
+        internal readonly object TraceLock = new object();
+
+        // The registered trace delegate. The SafeHandle is alive during every
+        // call that can run the callback, so the delegate is too.
+        internal NativeMethods.INETTRACEPROC TraceProc;
+
+        internal InetConnectionHandle()
+        {
+        }
+    }
+
+    /// <summary>The HCLIENT of a listener (InetListen).</summary>
+    public sealed class InetListenerHandle : InetSafeHandle
+    {
+        internal InetListenerHandle()
+        {
+        }
+    }
+}

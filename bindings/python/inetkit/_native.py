@@ -1,0 +1,315 @@
+"""Low-level ctypes declarations for the inetkit shared library.
+
+This module is the only place that knows about the C ABI:
+
+* :data:`PROTOTYPES` maps every export of ``def/inetkit.def`` to its
+  ``(restype, argtypes)`` pair. It is plain data, so it can be read (by
+  ``tests/abi/check_bindings.py``) without loading the library.
+* :func:`find_library` decides which shared object to load, and
+  :func:`library` loads it on first use (thread-safe) and applies the
+  prototypes. Importing this module never loads anything.
+* The ``INET_*`` constants mirror ``include/inetkit/inet.h``.
+
+All exports use the cdecl calling convention, hence :class:`ctypes.CDLL`.
+ctypes releases the GIL around every foreign call, so a blocking inetkit call
+does not stop other Python threads.
+
+This module imports nothing from the rest of the package, so it can also be
+loaded on its own from its file path.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+
+__all__ = [
+    "PROTOTYPES",
+    "ENV_LIBRARY",
+    "LibraryNotFoundError",
+    "find_library",
+    "library",
+    "library_path",
+    "query_string",
+]
+
+# ---- C types (include/inetkit/common.h) --------------------------------------
+
+DWORD = ctypes.c_uint32
+UINT = ctypes.c_uint
+LPDWORD = ctypes.POINTER(DWORD)
+LPUINT = ctypes.POINTER(UINT)
+#: Output string buffer: pass a ``ctypes.create_string_buffer`` (or None).
+LPSTR = ctypes.c_char_p
+#: Input string: pass ``bytes`` (UTF-8, NUL-terminated by ctypes).
+LPCSTR = ctypes.c_char_p
+#: Output byte buffer: pass a ctypes char array.
+LPVOID = ctypes.c_void_p
+#: Input byte buffer: pass ``bytes`` or a ctypes char array.
+LPCVOID = ctypes.c_void_p
+#: Opaque handle token; 0 (None in ctypes) is INVALID_CLIENT.
+HCLIENT = ctypes.c_void_p
+#: Always NULL until TLS credentials exist.
+LPCSECURITYCREDENTIALS = ctypes.c_void_p
+
+#: ``void (*)(HCLIENT, DWORD dwDirection, LPCVOID lpData, DWORD cbData, LPVOID lpParam)``
+INETTRACEPROC = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_void_p,
+                                 ctypes.c_uint32, ctypes.c_void_p)
+
+# ---- Constants (include/inetkit/common.h, include/inetkit/inet.h) ------------
+
+INVALID_CLIENT = 0
+
+INET_OPTION_NONE = 0x00000000
+INET_OPTION_PREFER_IPV6 = 0x00004000
+INET_OPTION_FREETHREAD = 0x00008000
+
+INET_DEFAULT_TIMEOUT = 30
+INET_WAIT_INFINITE = 0xFFFFFFFF
+
+INET_TIMEOUT_INACTIVITY = 1
+INET_TIMEOUT_CALL = 2
+
+INET_SHUTDOWN_RECEIVE = 0
+INET_SHUTDOWN_SEND = 1
+INET_SHUTDOWN_BOTH = 2
+
+INET_TRACE_RECEIVE = 1
+INET_TRACE_SEND = 2
+
+INET_MAX_HOSTNAME = 255
+INET_ADDRESS_BUFFER = 64
+
+#: Error codes this module needs itself (the full table is errors.ErrorCode).
+_ERROR_INSUFFICIENT_BUFFER = 122
+
+# ---- Prototypes: one entry per export of def/inetkit.def ---------------------
+
+Prototype = Tuple[Any, List[Any]]
+
+#: name -> (restype, argtypes) for every exported function.
+PROTOTYPES: Dict[str, Prototype] = {
+    # Library lifetime and errors
+    "InetInitialize": (DWORD, []),
+    "InetUninitialize": (DWORD, []),
+    "InetGetVersion": (DWORD, []),
+    "InetGetLastError": (DWORD, []),
+    "InetGetLastErrorMessage": (DWORD, [LPSTR, LPDWORD]),
+    "InetGetErrorString": (DWORD, [DWORD, LPSTR, LPDWORD]),
+    # Connections
+    "InetConnect": (HCLIENT, [LPCSTR, UINT, UINT, DWORD, LPCSECURITYCREDENTIALS]),
+    "InetListen": (HCLIENT, [LPCSTR, UINT, UINT, DWORD, LPCSECURITYCREDENTIALS]),
+    "InetAccept": (HCLIENT, [HCLIENT, UINT, DWORD]),
+    "InetDisconnect": (DWORD, [HCLIENT]),
+    "InetCancel": (DWORD, [HCLIENT]),
+    "InetAttachThread": (DWORD, [HCLIENT, DWORD]),
+    # Data
+    "InetRead": (DWORD, [HCLIENT, LPVOID, DWORD, LPDWORD]),
+    "InetReadLine": (DWORD, [HCLIENT, LPSTR, DWORD, LPDWORD]),
+    "InetPeek": (DWORD, [HCLIENT, LPVOID, DWORD, LPDWORD]),
+    "InetGetBytesAvailable": (DWORD, [HCLIENT, LPDWORD]),
+    "InetWrite": (DWORD, [HCLIENT, LPCVOID, DWORD, LPDWORD]),
+    "InetWriteLine": (DWORD, [HCLIENT, LPCSTR]),
+    "InetShutdown": (DWORD, [HCLIENT, DWORD]),
+    # Addresses, timeouts, tracing
+    "InetGetLocalAddress": (DWORD, [HCLIENT, LPSTR, LPDWORD, LPUINT]),
+    "InetGetPeerAddress": (DWORD, [HCLIENT, LPSTR, LPDWORD, LPUINT]),
+    "InetSetTimeout": (DWORD, [HCLIENT, DWORD, DWORD]),
+    "InetGetTimeout": (DWORD, [HCLIENT, DWORD, LPDWORD]),
+    "InetSetTraceCallback": (DWORD, [HCLIENT, INETTRACEPROC, LPVOID]),
+}
+
+# ---- Finding and loading the library -----------------------------------------
+
+#: Environment variable holding the full path of the shared library to load.
+ENV_LIBRARY = "INETKIT_LIBRARY"
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+if sys.platform == "win32":
+    _LOCAL_NAMES: Sequence[str] = ("inetkit.dll",)
+    _LOCAL_GLOB = "inetkit*.dll"
+    _SYSTEM_SONAME = "inetkit.dll"
+elif sys.platform == "darwin":
+    _LOCAL_NAMES = ("libinetkit.dylib", "libinetkit.1.dylib")
+    _LOCAL_GLOB = "libinetkit*.dylib"
+    _SYSTEM_SONAME = "libinetkit.1.dylib"
+else:
+    _LOCAL_NAMES = ("libinetkit.so", "libinetkit.so.1")
+    _LOCAL_GLOB = "libinetkit.so*"
+    _SYSTEM_SONAME = "libinetkit.so.1"
+
+#: A directory holding this file marks the root of an inetkit source tree.
+_REPO_MARKER = Path("def") / "inetkit.def"
+#: The build preset tried first in build/<preset>/.
+_PREFERRED_PRESET = "default"
+
+
+class LibraryNotFoundError(OSError):
+    """The inetkit shared library could not be found or loaded."""
+
+
+def _package_local(package_dir: Path) -> Optional[Path]:
+    """``inetkit/libinetkit.so*`` next to the package's own files."""
+    for name in _LOCAL_NAMES:
+        candidate = package_dir / name
+        if candidate.is_file():
+            return candidate
+    others = sorted(p for p in package_dir.glob(_LOCAL_GLOB) if p.is_file())
+    return others[0] if others else None
+
+
+def _build_tree(package_dir: Path) -> Optional[Path]:
+    """``build/<preset>/libinetkit.so`` of the source tree holding the package.
+
+    Walks up from the package to the first directory that holds
+    ``def/inetkit.def`` (the repository root) and looks in its ``build/``:
+    ``build/default`` first, then the other presets in name order.
+    """
+    for root in package_dir.parents:
+        if not (root / _REPO_MARKER).is_file():
+            continue
+        build = root / "build"
+        if not build.is_dir():
+            return None
+        presets = [build / _PREFERRED_PRESET]
+        presets += sorted(p for p in build.iterdir()
+                          if p.is_dir() and p.name != _PREFERRED_PRESET)
+        for preset in presets:
+            candidate = preset / _LOCAL_NAMES[0]
+            if candidate.is_file():
+                return candidate
+        return None
+    return None
+
+
+def find_library(environ: Optional[Mapping[str, str]] = None,
+                 package_dir: Optional[Path] = None) -> str:
+    """Return the path or name of the inetkit library to load.
+
+    The search order is:
+
+    1. the environment variable ``INETKIT_LIBRARY`` (a full path; it must exist);
+    2. ``libinetkit.so*`` next to the package;
+    3. the build tree: walk up to the repository root, then
+       ``build/default/libinetkit.so``, then ``build/<preset>/libinetkit.so``;
+    4. the system: ``ctypes.util.find_library("inetkit")``, then the soname
+       ``libinetkit.so.1`` for the dynamic loader to resolve.
+
+    Step 4 returns a bare name, so only loading it tells whether it exists.
+    ``environ`` and ``package_dir`` exist for tests.
+
+    Raises:
+        LibraryNotFoundError: ``INETKIT_LIBRARY`` names a file that does not exist.
+    """
+    env = os.environ if environ is None else environ
+    pkg = _PACKAGE_DIR if package_dir is None else Path(package_dir)
+
+    explicit = env.get(ENV_LIBRARY)
+    if explicit:
+        if not Path(explicit).is_file():
+            raise LibraryNotFoundError(
+                f"{ENV_LIBRARY}={explicit!r} does not name an existing file")
+        return explicit
+
+    for finder in (_package_local, _build_tree):
+        found = finder(pkg)
+        if found is not None:
+            return str(found)
+
+    return ctypes.util.find_library("inetkit") or _SYSTEM_SONAME
+
+
+def _apply_prototypes(lib: ctypes.CDLL) -> None:
+    """Set restype/argtypes of every function in :data:`PROTOTYPES`."""
+    missing = []
+    for name, (restype, argtypes) in PROTOTYPES.items():
+        try:
+            func = getattr(lib, name)
+        except AttributeError:
+            missing.append(name)
+            continue
+        func.restype = restype
+        func.argtypes = list(argtypes)
+    if missing:
+        raise LibraryNotFoundError(
+            f"{lib._name} does not export: {', '.join(sorted(missing))}")
+
+
+_lock = threading.Lock()
+_lib: Optional[ctypes.CDLL] = None
+_lib_path: Optional[str] = None
+
+
+def library() -> ctypes.CDLL:
+    """Load the library on first use and return it with every prototype set.
+
+    Thread-safe; later calls return the same object.
+
+    Raises:
+        LibraryNotFoundError: no library was found, it failed to load, or it
+            lacks one of the exports this binding needs.
+    """
+    global _lib, _lib_path
+    lib = _lib
+    if lib is not None:
+        return lib
+    with _lock:
+        if _lib is None:
+            path = find_library()
+            try:
+                loaded = ctypes.CDLL(path)
+            except OSError as exc:
+                raise LibraryNotFoundError(
+                    f"cannot load the inetkit library {path!r}: {exc}. Set "
+                    f"{ENV_LIBRARY} to the full path of libinetkit.so, put it next "
+                    f"to the inetkit package, or install it system-wide.") from exc
+            _apply_prototypes(loaded)
+            _lib_path = path
+            _lib = loaded
+        return _lib
+
+
+def library_path() -> Optional[str]:
+    """The path (or soname) the library was loaded from, or None if not loaded yet."""
+    return _lib_path
+
+
+def is_loaded() -> bool:
+    """True once :func:`library` has loaded the shared object."""
+    return _lib is not None
+
+
+# ---- The size-query idiom ----------------------------------------------------
+
+def query_string(call: Callable[[Optional[ctypes.Array], Any], int],
+                 initial_size: int = 256) -> Tuple[int, str]:
+    """Run an export that fills a string with the size-query idiom.
+
+    ``call(buffer, lpcch)`` must invoke the export with ``buffer`` (a ctypes
+    char array) and ``lpcch`` (a pointer to a DWORD holding the buffer size).
+    The first try uses ``initial_size`` bytes; on
+    INETKIT_ERROR_INSUFFICIENT_BUFFER it retries once with the size the
+    library asked for.
+
+    Returns:
+        ``(rc, text)``: the export's return code and, when it is 0, the
+        UTF-8-decoded string (invalid bytes replaced); ``""`` otherwise.
+    """
+    size = max(1, initial_size)
+    for _ in range(2):
+        buffer = ctypes.create_string_buffer(size)
+        length = DWORD(size)
+        rc = call(buffer, ctypes.byref(length))
+        if rc == 0:
+            return 0, ctypes.string_at(buffer, min(length.value, size)).decode(
+                "utf-8", "replace")
+        if rc != _ERROR_INSUFFICIENT_BUFFER or length.value <= size:
+            return rc, ""
+        size = length.value
+    return rc, ""

@@ -1,0 +1,323 @@
+"""inetkit error codes and the exceptions that carry them.
+
+:class:`ErrorCode` mirrors ``INETKIT_ERROR_TABLE`` in
+``include/inetkit/errors.h`` name for name and number for number
+(``tests/abi/check_bindings.py`` checks it). Every failure of the library
+surfaces as an :class:`InetError`, or one of its subclasses, that carries the
+code and the message the library stored for the failing call.
+
+Several subclasses also derive from the matching builtin exception, so
+ordinary Python handlers work::
+
+    try:
+        conn = Connection.connect("127.0.0.1", port, timeout=5)
+    except ConnectionRefusedError:      # InetConnectionRefusedError
+        ...
+    except TimeoutError:                # InetTimeoutError
+        ...
+"""
+
+from __future__ import annotations
+
+import ctypes
+import enum
+from typing import Dict, Optional, Type, Union
+
+from . import _native
+
+__all__ = [
+    "ErrorCode",
+    "InetError",
+    "InvalidHandleError",
+    "InvalidParameterError",
+    "WrongThreadError",
+    "ReentrantCallError",
+    "CanceledError",
+    "LineTooLongError",
+    "BusyError",
+    "NotInitializedError",
+    "InetTimeoutError",
+    "InetConnectionError",
+    "InetConnectionRefusedError",
+    "InetConnectionResetError",
+    "InetConnectionAbortedError",
+    "ConnectionClosedError",
+    "HostNotFoundError",
+    "check",
+    "exception_class",
+    "error_from_last_call",
+    "error_string",
+    "last_error_code",
+    "last_error_message",
+]
+
+
+class ErrorCode(enum.IntEnum):
+    """The inetkit error codes (``INETKIT_ERROR_<NAME>`` in errors.h)."""
+
+    NONE = 0
+    INVALID_HANDLE = 6
+    NOT_ENOUGH_MEMORY = 8
+    NOT_SUPPORTED = 50
+    INVALID_PARAMETER = 87
+    INSUFFICIENT_BUFFER = 122
+    SECURITY_LIBRARY = 270
+    SECURITY_CONTEXT = 271
+    SECURITY_CREDENTIALS = 272
+    CERTIFICATE_LOAD = 273
+    SECURITY_HANDSHAKE = 274
+    CERTIFICATE_UNTRUSTED = 275
+    CERTIFICATE_EXPIRED = 276
+    CERTIFICATE_NAME_MISMATCH = 277
+    CERTIFICATE_REVOKED = 278
+    CERTIFICATE_INVALID = 279
+    SECURITY_PROTOCOL = 280
+    SECURITY_CIPHER = 281
+    SECURITY_NOT_ESTABLISHED = 282
+    ENCRYPTING_DATA = 283
+    DECRYPTING_DATA = 284
+    NO_DNS_SERVER = 290
+    BUSY = 530
+    WRONG_THREAD = 600
+    REENTRANT_CALL = 601
+    CANCELED = 602
+    INTERNAL = 603
+    LINE_TOO_LONG = 604
+    CONNECTION_CLOSED = 605
+    TOO_MANY_HANDLES = 606
+    SYSTEM = 607
+    INTERRUPTED = 10004
+    ACCESS_DENIED = 10013
+    BAD_ADDRESS = 10014
+    INVALID_ARGUMENT = 10022
+    TOO_MANY_SOCKETS = 10024
+    WOULD_BLOCK = 10035
+    IN_PROGRESS = 10036
+    MESSAGE_TOO_LONG = 10040
+    PROTOCOL_NOT_SUPPORTED = 10043
+    FAMILY_NOT_SUPPORTED = 10047
+    ADDRESS_IN_USE = 10048
+    ADDRESS_NOT_AVAILABLE = 10049
+    NETWORK_DOWN = 10050
+    NETWORK_UNREACHABLE = 10051
+    NETWORK_RESET = 10052
+    CONNECTION_ABORTED = 10053
+    CONNECTION_RESET = 10054
+    NO_BUFFER_SPACE = 10055
+    ALREADY_CONNECTED = 10056
+    NOT_CONNECTED = 10057
+    SHUTDOWN = 10058
+    TIMED_OUT = 10060
+    CONNECTION_REFUSED = 10061
+    HOST_DOWN = 10064
+    HOST_UNREACHABLE = 10065
+    NOT_INITIALIZED = 10093
+    HOST_NOT_FOUND = 11001
+    TRY_AGAIN = 11002
+    NO_RECOVERY = 11003
+    NO_DATA = 11004
+
+
+def _as_code(code: int) -> Union[ErrorCode, int]:
+    """``ErrorCode(code)``, or the plain int for a code newer than this binding."""
+    try:
+        return ErrorCode(code)
+    except ValueError:
+        return int(code)
+
+
+# ---- Exceptions --------------------------------------------------------------
+
+class InetError(Exception):
+    """A failed inetkit call.
+
+    Attributes:
+        code: the :class:`ErrorCode` (a plain ``int`` if this binding does
+            not know the number).
+        message: the library's message for the failing call, read from the
+            calling thread's last-error store right after the call.
+        bytes_written: for :meth:`Connection.write` failures, how many bytes
+            were handed to the network before the failure; otherwise None.
+    """
+
+    code: Union[ErrorCode, int]
+    message: str
+    bytes_written: Optional[int]
+
+    def __init__(self, code: int, message: str = "") -> None:
+        self.code = _as_code(code)
+        self.message = message
+        self.bytes_written = None
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        name = self.code.name if isinstance(self.code, ErrorCode) else "UNKNOWN"
+        text = self.message or "(no message)"
+        return f"{text} [inetkit error {int(self.code)} {name}]"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code!r}, message={self.message!r})"
+
+    def __reduce__(self):  # keeps (code, message) through pickle
+        return (_rebuild, (type(self), int(self.code), self.message, self.bytes_written))
+
+
+def _rebuild(cls: Type[InetError], code: int, message: str,
+             bytes_written: Optional[int]) -> InetError:
+    error = cls(code, message)
+    error.bytes_written = bytes_written
+    return error
+
+
+class InvalidHandleError(InetError):
+    """The handle is closed, stale or of the wrong kind (INVALID_HANDLE).
+
+    Also raised by the binding itself, without calling the library, when a
+    method is used on a :class:`Connection` or :class:`Listener` that has
+    been closed.
+    """
+
+
+class InvalidParameterError(InetError, ValueError):
+    """The library refused an argument (INVALID_PARAMETER)."""
+
+
+class WrongThreadError(InetError):
+    """The handle belongs to another thread (WRONG_THREAD).
+
+    The message names both thread ids. Use ``attach_thread`` to hand the
+    handle over, or create it with ``freethread=True``.
+    """
+
+
+class ReentrantCallError(InetError):
+    """A callback of a handle called back into the same handle (REENTRANT_CALL)."""
+
+
+class CanceledError(InetError):
+    """The blocking call was canceled, or its handle closed meanwhile (CANCELED)."""
+
+
+class LineTooLongError(InetError):
+    """The line does not fit in ``max_length`` bytes; it stays unread (LINE_TOO_LONG)."""
+
+
+class BusyError(InetError):
+    """The handle is in the middle of another call (BUSY)."""
+
+
+class NotInitializedError(InetError):
+    """The Inet family has no InetInitialize reference (NOT_INITIALIZED)."""
+
+
+class InetTimeoutError(InetError, TimeoutError):
+    """A connect, accept, read or write ran out of time (TIMED_OUT)."""
+
+
+class InetConnectionError(InetError, ConnectionError):
+    """Base of the connection failures; also a builtin :class:`ConnectionError`."""
+
+
+class InetConnectionRefusedError(InetConnectionError, ConnectionRefusedError):
+    """Nothing listens at the address (CONNECTION_REFUSED)."""
+
+
+class InetConnectionResetError(InetConnectionError, ConnectionResetError):
+    """The peer reset the connection (CONNECTION_RESET, NETWORK_RESET)."""
+
+
+class InetConnectionAbortedError(InetConnectionError, ConnectionAbortedError):
+    """The connection was aborted locally (CONNECTION_ABORTED)."""
+
+
+class ConnectionClosedError(InetConnectionError):
+    """The peer closed the connection in the middle of a line (CONNECTION_CLOSED)."""
+
+
+class HostNotFoundError(InetError):
+    """Name resolution failed (HOST_NOT_FOUND, TRY_AGAIN, NO_RECOVERY, NO_DATA)."""
+
+
+_CLASS_BY_CODE: Dict[int, Type[InetError]] = {
+    ErrorCode.INVALID_HANDLE: InvalidHandleError,
+    ErrorCode.INVALID_PARAMETER: InvalidParameterError,
+    ErrorCode.WRONG_THREAD: WrongThreadError,
+    ErrorCode.REENTRANT_CALL: ReentrantCallError,
+    ErrorCode.CANCELED: CanceledError,
+    ErrorCode.LINE_TOO_LONG: LineTooLongError,
+    ErrorCode.BUSY: BusyError,
+    ErrorCode.NOT_INITIALIZED: NotInitializedError,
+    ErrorCode.TIMED_OUT: InetTimeoutError,
+    ErrorCode.CONNECTION_REFUSED: InetConnectionRefusedError,
+    ErrorCode.CONNECTION_RESET: InetConnectionResetError,
+    ErrorCode.NETWORK_RESET: InetConnectionResetError,
+    ErrorCode.CONNECTION_ABORTED: InetConnectionAbortedError,
+    ErrorCode.CONNECTION_CLOSED: ConnectionClosedError,
+    ErrorCode.NOT_CONNECTED: InetConnectionError,
+    ErrorCode.SHUTDOWN: InetConnectionError,
+    ErrorCode.HOST_NOT_FOUND: HostNotFoundError,
+    ErrorCode.TRY_AGAIN: HostNotFoundError,
+    ErrorCode.NO_RECOVERY: HostNotFoundError,
+    ErrorCode.NO_DATA: HostNotFoundError,
+}
+
+
+def exception_class(code: int) -> Type[InetError]:
+    """The :class:`InetError` subclass raised for ``code``."""
+    return _CLASS_BY_CODE.get(int(code), InetError)
+
+
+# ---- Reading the last-error store --------------------------------------------
+
+def last_error_code() -> Union[ErrorCode, int]:
+    """The code of this thread's last inetkit call (``ErrorCode.NONE`` after a success)."""
+    return _as_code(_native.library().InetGetLastError())
+
+
+def last_error_message() -> str:
+    """The message of this thread's last inetkit call (``""`` after a success)."""
+    lib = _native.library()
+    rc, text = _native.query_string(lib.InetGetLastErrorMessage, 1024)
+    return text if rc == 0 else ""
+
+
+def error_string(code: int) -> str:
+    """The static description of an error code (``InetGetErrorString``).
+
+    Raises:
+        InvalidParameterError: the library does not know ``code``.
+    """
+    lib = _native.library()
+    value = int(code)
+    if not 0 <= value <= 0xFFFFFFFF:
+        raise InvalidParameterError(ErrorCode.INVALID_PARAMETER,
+                                    f"{value} is not an inetkit error code")
+    rc, text = _native.query_string(
+        lambda buffer, length: lib.InetGetErrorString(value, buffer, length))
+    if rc != 0:
+        raise InvalidParameterError(rc, f"{value} is not an inetkit error code")
+    return text
+
+
+def error_from_last_call(code: Optional[int] = None) -> InetError:
+    """Build the exception for the call that just failed on this thread.
+
+    Must run right after the failing call, on the same thread, before any
+    other inetkit call. ``code`` is the call's return value; None reads it
+    from the store (for calls that return a handle or a thread id).
+    """
+    if code is None:
+        code = _native.library().InetGetLastError()
+    message = last_error_message()
+    if not message:
+        try:
+            message = error_string(code)
+        except InetError:
+            message = ""
+    return exception_class(code)(code, message)
+
+
+def check(rc: int) -> None:
+    """Raise the matching :class:`InetError` when an export returned nonzero."""
+    if rc:
+        raise error_from_last_call(rc)

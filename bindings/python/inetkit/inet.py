@@ -1,0 +1,641 @@
+"""The Inet family: TCP client and server connections.
+
+:class:`Connection` wraps a connection handle (``InetConnect`` /
+``InetAccept``) and :class:`Listener` a listener handle (``InetListen``).
+
+Threads
+    A handle belongs to the thread that created it (the thread that called
+    :meth:`Connection.connect`, :class:`Listener` or :meth:`Listener.accept`);
+    using it from another thread raises :class:`WrongThreadError`, whose
+    message names both thread ids. Hand a handle over with
+    :meth:`~Connection.attach_thread`, or create it with ``freethread=True``
+    so that any thread may use it (the library then serialises the calls).
+    :meth:`~Connection.close` and :meth:`~Connection.cancel` work from any
+    thread, so garbage collection may close a handle from wherever it runs.
+    Thread ids are the operating system's, as :func:`threading.get_native_id`
+    returns them.
+
+Timeouts
+    ``timeout`` arguments of :meth:`Connection.connect` and
+    :meth:`Listener.accept` are in seconds, rounded up to whole seconds:
+    ``0`` means the library default (30 s) and ``None`` means no limit.
+    The :attr:`Connection.inactivity_timeout` and
+    :attr:`Connection.call_timeout` properties are in seconds too (float,
+    millisecond resolution); ``None`` means no limit, and setting ``0``
+    restores the library default.
+
+Library lifetime
+    The first handle created calls ``InetInitialize`` (once, thread-safe);
+    ``InetUninitialize`` runs at interpreter exit, which disconnects whatever
+    is still open.
+"""
+
+from __future__ import annotations
+
+import atexit
+import ctypes
+import enum
+import math
+import threading
+from typing import Any, Callable, List, Optional, Tuple, Union
+
+from . import _native
+from ._native import DWORD, UINT
+from .errors import (
+    ErrorCode,
+    InetError,
+    InvalidHandleError,
+    InvalidParameterError,
+    error_from_last_call,
+)
+
+__all__ = [
+    "Connection",
+    "Listener",
+    "Shutdown",
+    "TraceDirection",
+    "TraceCallback",
+    "version",
+    "version_number",
+]
+
+Address = Tuple[str, int]
+BytesLike = Union[bytes, bytearray, memoryview]
+
+
+class Shutdown(enum.IntEnum):
+    """Directions for :meth:`Connection.shutdown` (``INET_SHUTDOWN_*``)."""
+
+    RECEIVE = _native.INET_SHUTDOWN_RECEIVE
+    SEND = _native.INET_SHUTDOWN_SEND
+    BOTH = _native.INET_SHUTDOWN_BOTH
+
+
+class TraceDirection(enum.IntEnum):
+    """The direction a trace callback reports (``INET_TRACE_*``)."""
+
+    RECEIVE = _native.INET_TRACE_RECEIVE
+    SEND = _native.INET_TRACE_SEND
+
+
+#: ``callback(direction, data)``: see :meth:`Connection.set_trace`.
+TraceCallback = Callable[[TraceDirection, bytes], Any]
+
+_MAX_DWORD = 0xFFFFFFFF
+#: Largest piece handed to one InetWrite / InetRead call.
+_CHUNK = 1 << 30
+
+
+# ---- Call scopes: keep the last-error store intact ----------------------------
+#
+# Every export clears the calling thread's last-error store on entry. A
+# finalizer (Connection.__del__ -> InetDisconnect) that the garbage collector
+# happened to run between a failing call and the reading of its message would
+# wipe that message. So calls run inside a scope, and a finalizer that fires
+# inside one on the same thread defers its disconnect until the scope ends.
+
+_tls = threading.local()
+_deferred: List[int] = []
+_deferred_lock = threading.Lock()
+
+
+class _CallScope:
+    """Context manager marking "inside an inetkit call" on this thread."""
+
+    def __enter__(self) -> None:
+        _tls.depth = getattr(_tls, "depth", 0) + 1
+
+    def __exit__(self, *exc_info: Any) -> None:
+        _tls.depth -= 1
+        if _tls.depth == 0 and _deferred:
+            _flush_deferred()
+
+
+_scope = _CallScope()
+
+
+def _in_scope() -> bool:
+    return getattr(_tls, "depth", 0) > 0
+
+
+def _flush_deferred() -> None:
+    with _deferred_lock:
+        handles = list(_deferred)
+        del _deferred[:]
+    lib = _native.library()
+    for handle in handles:
+        lib.InetDisconnect(handle)
+
+
+def _check_call(func: Callable[..., int], *args: Any) -> None:
+    """Call an export that returns an error code; raise if it is nonzero."""
+    with _scope:
+        rc = func(*args)
+        if rc:
+            raise error_from_last_call(rc)
+
+
+def _handle_call(func: Callable[..., Optional[int]], *args: Any) -> int:
+    """Call an export that returns a handle; raise if it is INVALID_CLIENT."""
+    with _scope:
+        handle = func(*args)
+        if not handle:
+            raise error_from_last_call()
+    return handle
+
+
+# ---- Library lifetime -------------------------------------------------------
+
+_init_lock = threading.Lock()
+_initialized = False
+_atexit_registered = False
+
+
+def _inet() -> ctypes.CDLL:
+    """The library, with the Inet family initialised (once per process)."""
+    global _initialized, _atexit_registered
+    lib = _native.library()
+    if _initialized:
+        return lib
+    with _init_lock:
+        if not _initialized:
+            _check_call(lib.InetInitialize)
+            _initialized = True
+            if not _atexit_registered:
+                atexit.register(_uninitialize)
+                _atexit_registered = True
+    return lib
+
+
+def _uninitialize() -> None:
+    """Drop the reference taken by :func:`_inet` (runs at interpreter exit)."""
+    global _initialized
+    with _init_lock:
+        if _initialized:
+            _initialized = False
+            _native.library().InetUninitialize()
+
+
+def version_number() -> int:
+    """The library's version as ``major * 1000000 + minor * 1000 + patch``."""
+    return int(_native.library().InetGetVersion())
+
+
+def version() -> Tuple[int, int, int]:
+    """The library's version as ``(major, minor, patch)``."""
+    number = version_number()
+    return number // 1000000, number // 1000 % 1000, number % 1000
+
+
+# ---- Argument conversion --------------------------------------------------------
+
+def _encode(text: str, what: str) -> bytes:
+    data = text.encode("utf-8")
+    if b"\0" in data:
+        raise InvalidParameterError(ErrorCode.INVALID_PARAMETER, f"{what} contains a NUL character")
+    return data
+
+
+def _uint(value: int, what: str) -> int:
+    value = int(value)
+    if not 0 <= value <= _MAX_DWORD:
+        raise InvalidParameterError(ErrorCode.INVALID_PARAMETER, f"{what} out of range: {value}")
+    return value
+
+
+def _seconds(timeout: Optional[float]) -> int:
+    """A timeout in seconds for InetConnect/InetAccept (whole seconds, rounded up)."""
+    if timeout is None:
+        return _native.INET_WAIT_INFINITE
+    if timeout < 0:
+        raise InvalidParameterError(ErrorCode.INVALID_PARAMETER, f"negative timeout: {timeout}")
+    seconds = math.ceil(timeout)
+    if seconds >= _native.INET_WAIT_INFINITE:
+        raise InvalidParameterError(ErrorCode.INVALID_PARAMETER, f"timeout too large: {timeout}")
+    return seconds
+
+
+def _milliseconds(seconds: Optional[float]) -> int:
+    """Seconds (None: no limit, 0: default) to the DWORD of InetSetTimeout."""
+    if seconds is None:
+        return _native.INET_WAIT_INFINITE
+    if seconds < 0:
+        raise InvalidParameterError(ErrorCode.INVALID_PARAMETER, f"negative timeout: {seconds}")
+    if seconds == 0:
+        return 0
+    ms = max(1, round(seconds * 1000))
+    if ms >= _native.INET_WAIT_INFINITE:
+        raise InvalidParameterError(ErrorCode.INVALID_PARAMETER, f"timeout too large: {seconds}")
+    return ms
+
+
+def _thread_id(thread: Union[int, threading.Thread]) -> int:
+    if isinstance(thread, threading.Thread):
+        if thread.native_id is None:
+            raise InvalidParameterError(ErrorCode.INVALID_PARAMETER,
+                                        f"{thread.name} has not started")
+        return thread.native_id
+    return _uint(thread, "thread id")
+
+
+def _address(func: Callable[..., int], handle: int) -> Address:
+    """(host, port) from InetGetLocalAddress / InetGetPeerAddress."""
+    port = UINT(0)
+    with _scope:
+        rc, host = _native.query_string(
+            lambda buffer, length: func(handle, buffer, length, ctypes.byref(port)),
+            _native.INET_ADDRESS_BUFFER)
+        if rc:
+            raise error_from_last_call(rc)
+    return host, port.value
+
+
+# ---- Handles ------------------------------------------------------------------
+
+class _Handle:
+    """What connections and listeners share: ownership, closing, threads."""
+
+    _handle: Optional[int] = None
+
+    def __init__(self, handle: int) -> None:
+        self._lock = threading.Lock()
+        self._handle = int(handle)
+
+    # -- state
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` has been called."""
+        return self._handle is None
+
+    @property
+    def handle(self) -> int:
+        """The raw ``HCLIENT`` value, for calling the C API directly.
+
+        Raises:
+            InvalidHandleError: the object is closed.
+        """
+        handle = self._handle
+        if handle is None:
+            raise InvalidHandleError(ErrorCode.INVALID_HANDLE,
+                                     f"the {type(self).__name__} is closed")
+        return handle
+
+    # -- any-thread operations
+
+    def close(self) -> None:
+        """Disconnect and release the handle; later calls do nothing.
+
+        Works from any thread. A call blocked on the handle in another thread
+        fails promptly with :class:`CanceledError`. A handle that the library
+        already released (for example by ``InetUninitialize``) is ignored.
+        """
+        with self._lock:
+            handle, self._handle = self._handle, None
+        if handle is None:
+            return
+        with _scope:
+            rc = _native.library().InetDisconnect(handle)
+            if rc and rc != ErrorCode.INVALID_HANDLE:
+                raise error_from_last_call(rc)
+
+    def cancel(self) -> None:
+        """Make the blocking call in progress on this handle fail with
+        :class:`CanceledError`; from any thread, no effect when idle.
+        The handle stays usable and bytes already received stay buffered."""
+        _check_call(_native.library().InetCancel, self.handle)
+
+    def attach_thread(self, thread: Union[int, threading.Thread] = 0) -> int:
+        """Give the handle to another thread and return the previous owner.
+
+        Args:
+            thread: a native thread id (:func:`threading.get_native_id`), a
+                started :class:`threading.Thread`, or 0 for the calling thread.
+
+        Returns:
+            The previous owner's native thread id; pass it back to restore it.
+
+        Raises:
+            BusyError: a call is in progress on the handle.
+            InvalidParameterError: no such thread in this process.
+        """
+        tid = _thread_id(thread)
+        with _scope:
+            previous = _native.library().InetAttachThread(self.handle, tid)
+            if previous == 0:
+                raise error_from_last_call()
+        return int(previous)
+
+    # -- protocol
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        handle = self._handle
+        if handle is None:
+            return
+        self._handle = None
+        try:
+            if _in_scope():
+                with _deferred_lock:
+                    _deferred.append(handle)
+            else:
+                _native.library().InetDisconnect(handle)
+        except Exception:  # never raise from a finalizer (e.g. during shutdown)
+            pass
+
+    def __repr__(self) -> str:
+        handle = self._handle
+        state = "closed" if handle is None else f"handle=0x{handle:x}"
+        return f"<inetkit.{type(self).__name__} {state}>"
+
+
+class Connection(_Handle):
+    """A TCP connection: made by :meth:`connect` or :meth:`Listener.accept`.
+
+    Use it as a context manager, or call :meth:`close`; an unreferenced
+    connection is closed by the garbage collector. See the module docstring
+    for the threading rules and the units of timeouts.
+    """
+
+    def __init__(self, handle: int) -> None:
+        """Wrap a raw connection ``HCLIENT`` and take ownership of it.
+
+        Normally you get a Connection from :meth:`connect` or
+        :meth:`Listener.accept` instead.
+        """
+        super().__init__(handle)
+        self._trace_proc: Optional[Any] = None
+
+    @classmethod
+    def connect(cls, host: str, port: int, timeout: Optional[float] = 0, *,
+                prefer_ipv6: bool = False, freethread: bool = False) -> "Connection":
+        """Open a TCP connection (``InetConnect``).
+
+        Args:
+            host: a host name, an IPv4 literal or an IPv6 literal (brackets optional).
+            port: 1-65535.
+            timeout: seconds for the whole connect (every address of the host
+                in turn), and the connection's inactivity timeout afterwards;
+                0 for the library default (30 s), None for no limit.
+            prefer_ipv6: try IPv6 addresses before IPv4 ones.
+            freethread: let any thread use the connection.
+
+        Raises:
+            InetConnectionRefusedError: nothing listens there (a ConnectionRefusedError).
+            InetTimeoutError: the timeout ran out (a TimeoutError).
+            HostNotFoundError: the name does not resolve.
+            InvalidParameterError: a bad host or port.
+        """
+        options = _native.INET_OPTION_NONE
+        if prefer_ipv6:
+            options |= _native.INET_OPTION_PREFER_IPV6
+        if freethread:
+            options |= _native.INET_OPTION_FREETHREAD
+        lib = _inet()
+        handle = _handle_call(lib.InetConnect, _encode(host, "host"), _uint(port, "port"),
+                              _seconds(timeout), options, None)
+        return cls(handle)
+
+    # -- reading
+
+    def read(self, n: int = 65536) -> bytes:
+        """Read up to ``n`` bytes, blocking until at least one arrives.
+
+        Returns:
+            The bytes read; ``b""`` at end of stream (the peer closed in
+            order), or when ``n`` is 0.
+
+        Raises:
+            InetTimeoutError, CanceledError, InetConnectionResetError, ...
+        """
+        if n < 0:
+            raise InvalidParameterError(ErrorCode.INVALID_PARAMETER, f"negative size: {n}")
+        handle = self.handle
+        if n == 0:
+            return b""
+        size = min(n, _CHUNK)
+        buffer = ctypes.create_string_buffer(size)
+        count = DWORD(0)
+        _check_call(_native.library().InetRead, handle, buffer, size, ctypes.byref(count))
+        return ctypes.string_at(buffer, count.value)
+
+    def read_line(self, max_length: int = 65536) -> bytes:
+        """Read one line and return it without its line ending (LF or CR LF).
+
+        Args:
+            max_length: the longest line accepted, in bytes, line ending excluded.
+
+        Raises:
+            LineTooLongError: the line is longer than ``max_length``; it stays
+                unread, so a call with a larger limit (or :meth:`read`) gets it.
+            ConnectionClosedError: the peer closed before the end of a line;
+                the partial line stays readable with :meth:`read`.
+            InetTimeoutError, CanceledError, ...
+        """
+        if not 0 <= max_length < _MAX_DWORD:
+            raise InvalidParameterError(ErrorCode.INVALID_PARAMETER,
+                                        f"max_length out of range: {max_length}")
+        handle = self.handle
+        size = max_length + 1  # room for the NUL
+        buffer = ctypes.create_string_buffer(size)
+        length = DWORD(0)
+        _check_call(_native.library().InetReadLine, handle, buffer, size, ctypes.byref(length))
+        return ctypes.string_at(buffer, length.value)
+
+    def peek(self, n: int = 65536) -> bytes:
+        """Up to ``n`` bytes that have already arrived, without consuming them.
+
+        Never blocks; may return ``b""``.
+        """
+        if n < 0:
+            raise InvalidParameterError(ErrorCode.INVALID_PARAMETER, f"negative size: {n}")
+        handle = self.handle
+        if n == 0:
+            return b""
+        size = min(n, _CHUNK)
+        buffer = ctypes.create_string_buffer(size)
+        count = DWORD(0)
+        _check_call(_native.library().InetPeek, handle, buffer, size, ctypes.byref(count))
+        return ctypes.string_at(buffer, count.value)
+
+    @property
+    def available(self) -> int:
+        """How many bytes :meth:`read` can return without blocking."""
+        count = DWORD(0)
+        _check_call(_native.library().InetGetBytesAvailable, self.handle, ctypes.byref(count))
+        return count.value
+
+    # -- writing
+
+    def write(self, data: BytesLike) -> None:
+        """Send all of ``data``, blocking as needed.
+
+        Raises:
+            InetError: any failure; its ``bytes_written`` attribute tells how
+                many bytes were handed to the network before it.
+        """
+        payload = data if isinstance(data, bytes) else bytes(memoryview(data))
+        handle = self.handle
+        lib = _native.library()
+        total = 0
+        while total < len(payload):
+            chunk = payload[total:total + _CHUNK] if len(payload) > _CHUNK else payload
+            written = DWORD(0)
+            with _scope:
+                rc = lib.InetWrite(handle, chunk, len(chunk), ctypes.byref(written))
+                if rc:
+                    error = error_from_last_call(rc)
+                    error.bytes_written = total + written.value
+                    raise error
+            total += len(chunk)
+
+    def write_line(self, line: Union[str, bytes]) -> None:
+        """Send ``line`` (str is encoded as UTF-8) followed by CR LF.
+
+        Raises:
+            InvalidParameterError: the line holds CR, LF or NUL; nothing is sent.
+        """
+        data = line.encode("utf-8") if isinstance(line, str) else bytes(line)
+        if b"\0" in data:
+            raise InvalidParameterError(ErrorCode.INVALID_PARAMETER,
+                                        "the line contains a NUL byte")
+        _check_call(_native.library().InetWriteLine, self.handle, data)
+
+    def shutdown(self, how: Union[Shutdown, int]) -> None:
+        """Stop receiving, sending (the peer sees end of stream) or both."""
+        _check_call(_native.library().InetShutdown, self.handle, _uint(how, "how"))
+
+    # -- addresses and timeouts
+
+    @property
+    def local_address(self) -> Address:
+        """``(host, port)`` of this end; host is numeric (``"::1"`` has no brackets)."""
+        return _address(_native.library().InetGetLocalAddress, self.handle)
+
+    @property
+    def peer_address(self) -> Address:
+        """``(host, port)`` of the other end."""
+        return _address(_native.library().InetGetPeerAddress, self.handle)
+
+    def _get_timeout(self, kind: int) -> Optional[float]:
+        ms = DWORD(0)
+        _check_call(_native.library().InetGetTimeout, self.handle, kind, ctypes.byref(ms))
+        return None if ms.value == _native.INET_WAIT_INFINITE else ms.value / 1000.0
+
+    def _set_timeout(self, kind: int, seconds: Optional[float]) -> None:
+        _check_call(_native.library().InetSetTimeout, self.handle, kind, _milliseconds(seconds))
+
+    @property
+    def inactivity_timeout(self) -> Optional[float]:
+        """Seconds a blocking call may wait without any byte moving.
+
+        None means no limit; assigning 0 restores the default (the connect
+        timeout, or 30 s for accepted connections).
+        """
+        return self._get_timeout(_native.INET_TIMEOUT_INACTIVITY)
+
+    @inactivity_timeout.setter
+    def inactivity_timeout(self, seconds: Optional[float]) -> None:
+        self._set_timeout(_native.INET_TIMEOUT_INACTIVITY, seconds)
+
+    @property
+    def call_timeout(self) -> Optional[float]:
+        """Seconds one call may take in all (default None: no limit).
+
+        Assigning 0 restores the default.
+        """
+        return self._get_timeout(_native.INET_TIMEOUT_CALL)
+
+    @call_timeout.setter
+    def call_timeout(self, seconds: Optional[float]) -> None:
+        self._set_timeout(_native.INET_TIMEOUT_CALL, seconds)
+
+    # -- tracing
+
+    def set_trace(self, callback: Optional[TraceCallback]) -> None:
+        """Register ``callback(direction, data)`` to see every byte moved, or
+        remove it with None.
+
+        The callback runs on the thread of the call that moved the bytes,
+        before that call returns. It must not use this connection except for
+        :meth:`cancel` and :meth:`close` (others raise
+        :class:`ReentrantCallError`). An exception it raises is reported
+        through :func:`sys.unraisablehook` and otherwise ignored.
+
+        The binding keeps the callback alive for as long as the library may
+        call it.
+        """
+        handle = self.handle
+        if callback is None:
+            _check_call(_native.library().InetSetTraceCallback, handle, None, None)
+            self._trace_proc = None
+            return
+
+        def trampoline(_client: Optional[int], direction: int, data: Optional[int],
+                       size: int, _param: Optional[int]) -> None:
+            payload = ctypes.string_at(data, size) if size else b""
+            try:
+                kind: Union[TraceDirection, int] = TraceDirection(direction)
+            except ValueError:
+                kind = direction
+            callback(kind, payload)
+
+        proc = _native.INETTRACEPROC(trampoline)
+        previous = self._trace_proc
+        self._trace_proc = proc  # alive before the library can call it
+        try:
+            _check_call(_native.library().InetSetTraceCallback, handle, proc, None)
+        except BaseException:
+            self._trace_proc = previous
+            raise
+
+
+class Listener(_Handle):
+    """A listening TCP socket (``InetListen``).
+
+    Args:
+        address: a numeric local address; None or ``""`` for every
+            interface (IPv6 and IPv4 where the system allows).
+        port: the local port; 0 picks a free one (see :attr:`address`).
+        backlog: the queue length; 0 for the system maximum.
+        freethread: let any thread use the listener.
+
+    Raises:
+        InetError: ``ADDRESS_IN_USE``, ``ADDRESS_NOT_AVAILABLE``, ...
+    """
+
+    def __init__(self, address: Optional[str] = "127.0.0.1", port: int = 0,
+                 backlog: int = 0, *, freethread: bool = False) -> None:
+        options = _native.INET_OPTION_FREETHREAD if freethread else _native.INET_OPTION_NONE
+        local = _encode(address, "address") if address else None
+        lib = _inet()
+        handle = _handle_call(lib.InetListen, local, _uint(port, "port"),
+                              _uint(backlog, "backlog"), options, None)
+        super().__init__(handle)
+
+    @property
+    def address(self) -> Address:
+        """``(host, port)`` the listener is bound to."""
+        return _address(_native.library().InetGetLocalAddress, self.handle)
+
+    def accept(self, timeout: Optional[float] = 0, *, freethread: bool = False) -> Connection:
+        """Wait for a client and return its connection, owned by the calling thread.
+
+        Args:
+            timeout: seconds to wait; 0 for the library default (30 s), None
+                for no limit.
+            freethread: let any thread use the new connection.
+
+        Raises:
+            InetTimeoutError: nobody connected in time (a TimeoutError).
+            CanceledError: :meth:`cancel` or :meth:`close` from another thread.
+        """
+        options = _native.INET_OPTION_FREETHREAD if freethread else _native.INET_OPTION_NONE
+        handle = _handle_call(_native.library().InetAccept, self.handle,
+                              _seconds(timeout), options)
+        return Connection(handle)
