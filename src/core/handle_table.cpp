@@ -107,8 +107,7 @@ std::shared_ptr<HandleObject> HandleTable::find(HCLIENT handle, KindMask accepte
             if (slot.object && slot.generation == d.generation &&
                 static_cast<unsigned>(slot.kind) == d.kind)
                 object = slot.object;
-            else if (d.generation != 0 && d.generation < slot.generation &&
-                     static_cast<unsigned>(slot.kind) == d.kind)
+            else if (d.generation != 0 && d.generation <= slot.generation)
                 fail(INETKIT_ERROR_INVALID_HANDLE,
                      "handle " + describe(handle) + " has been closed");
         }

@@ -131,7 +131,8 @@ std::size_t Connection::receive(void *buffer, std::size_t size, CallTimer *timer
             timer->wait(socket_.fd(), POLLIN, "read");
             continue;
         }
-        fail_errno(errno, "receive from " + peer_text(socket_));
+        int error = errno; // read it before peer_text() makes more system calls
+        fail_errno(error, "receive from " + peer_text(socket_));
     }
 }
 
@@ -238,9 +239,10 @@ void Connection::write(const void *data, std::size_t size, std::size_t &written)
             timer.wait(socket_.fd(), POLLOUT, "write");
             continue;
         }
-        if (send_shut_down_ && errno == EPIPE)
+        int error = errno; // read it before peer_text() makes more system calls
+        if (send_shut_down_ && error == EPIPE)
             fail(INETKIT_ERROR_SHUTDOWN, "cannot write after the sending side was shut down");
-        fail_errno(errno, "send to " + peer_text(socket_));
+        fail_errno(error, "send to " + peer_text(socket_));
     }
 }
 
@@ -265,9 +267,11 @@ std::unique_ptr<Listener> Listener::listen(const std::string &address, std::uint
     }
     set_option(socket.fd(), SOL_SOCKET, SO_REUSEADDR, 1);
     if (local.family() == AF_INET6 && any_interface) set_option(socket.fd(), IPPROTO_IPV6, IPV6_V6ONLY, 0);
-    if (::bind(socket.fd(), local.get(), local.length) != 0) fail_errno(errno, "cannot listen on " + describe(local));
-    if (::listen(socket.fd(), backlog > 0 ? backlog : SOMAXCONN) != 0)
-        fail_errno(errno, "cannot listen on " + describe(local));
+    if (::bind(socket.fd(), local.get(), local.length) != 0 ||
+        ::listen(socket.fd(), backlog > 0 ? backlog : SOMAXCONN) != 0) {
+        int error = errno; // before describe() runs
+        fail_errno(error, "cannot listen on " + describe(local));
+    }
     return std::make_unique<Listener>(std::move(socket));
 }
 

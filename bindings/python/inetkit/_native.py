@@ -26,13 +26,14 @@ import os
 import sys
 import threading
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 __all__ = [
     "PROTOTYPES",
     "ENV_LIBRARY",
     "LibraryNotFoundError",
     "find_library",
+    "library_candidates",
     "library",
     "library_path",
     "query_string",
@@ -148,65 +149,44 @@ else:
 _REPO_MARKER = Path("def") / "inetkit.def"
 #: The build preset tried first in build/<preset>/.
 _PREFERRED_PRESET = "default"
+#: Presets whose library needs a sanitizer runtime preloaded: tried last.
+_SANITIZER_PRESETS = frozenset({"asan", "tsan", "msan", "ubsan"})
 
 
 class LibraryNotFoundError(OSError):
     """The inetkit shared library could not be found or loaded."""
 
 
-def _package_local(package_dir: Path) -> Optional[Path]:
+def _package_local(package_dir: Path) -> List[Path]:
     """``inetkit/libinetkit.so*`` next to the package's own files."""
-    for name in _LOCAL_NAMES:
-        candidate = package_dir / name
-        if candidate.is_file():
-            return candidate
-    others = sorted(p for p in package_dir.glob(_LOCAL_GLOB) if p.is_file())
-    return others[0] if others else None
+    found = [package_dir / name for name in _LOCAL_NAMES if (package_dir / name).is_file()]
+    found += sorted(p for p in package_dir.glob(_LOCAL_GLOB) if p.is_file() and p not in found)
+    return found
 
 
-def _build_tree(package_dir: Path) -> Optional[Path]:
+def _build_tree(package_dir: Path) -> List[Path]:
     """``build/<preset>/libinetkit.so`` of the source tree holding the package.
 
     Walks up from the package to the first directory that holds
     ``def/inetkit.def`` (the repository root) and looks in its ``build/``:
-    ``build/default`` first, then the other presets in name order.
+    ``build/default`` first, then the other presets in name order, the
+    sanitizer presets last (they load only under their own runtime).
     """
     for root in package_dir.parents:
         if not (root / _REPO_MARKER).is_file():
             continue
         build = root / "build"
         if not build.is_dir():
-            return None
-        presets = [build / _PREFERRED_PRESET]
-        presets += sorted(p for p in build.iterdir()
-                          if p.is_dir() and p.name != _PREFERRED_PRESET)
-        for preset in presets:
-            candidate = preset / _LOCAL_NAMES[0]
-            if candidate.is_file():
-                return candidate
-        return None
-    return None
+            return []
+        others = sorted((p for p in build.iterdir() if p.is_dir() and p.name != _PREFERRED_PRESET),
+                        key=lambda p: (p.name in _SANITIZER_PRESETS, p.name))
+        candidates = (preset / _LOCAL_NAMES[0] for preset in [build / _PREFERRED_PRESET] + others)
+        return [c for c in candidates if c.is_file()]
+    return []
 
 
-def find_library(environ: Optional[Mapping[str, str]] = None,
-                 package_dir: Optional[Path] = None) -> str:
-    """Return the path or name of the inetkit library to load.
-
-    The search order is:
-
-    1. the environment variable ``INETKIT_LIBRARY`` (a full path; it must exist);
-    2. ``libinetkit.so*`` next to the package;
-    3. the build tree: walk up to the repository root, then
-       ``build/default/libinetkit.so``, then ``build/<preset>/libinetkit.so``;
-    4. the system: ``ctypes.util.find_library("inetkit")``, then the soname
-       ``libinetkit.so.1`` for the dynamic loader to resolve.
-
-    Step 4 returns a bare name, so only loading it tells whether it exists.
-    ``environ`` and ``package_dir`` exist for tests.
-
-    Raises:
-        LibraryNotFoundError: ``INETKIT_LIBRARY`` names a file that does not exist.
-    """
+def _iter_candidates(environ: Optional[Mapping[str, str]],
+                     package_dir: Optional[Path]) -> Iterator[str]:
     env = os.environ if environ is None else environ
     pkg = _PACKAGE_DIR if package_dir is None else Path(package_dir)
 
@@ -215,14 +195,41 @@ def find_library(environ: Optional[Mapping[str, str]] = None,
         if not Path(explicit).is_file():
             raise LibraryNotFoundError(
                 f"{ENV_LIBRARY}={explicit!r} does not name an existing file")
-        return explicit
+        yield explicit
+        return
 
-    for finder in (_package_local, _build_tree):
-        found = finder(pkg)
-        if found is not None:
-            return str(found)
+    for path in _package_local(pkg) + _build_tree(pkg):
+        yield str(path)
+    system = ctypes.util.find_library("inetkit")  # runs ldconfig: only when needed
+    if system and system != _SYSTEM_SONAME:
+        yield system
+    yield _SYSTEM_SONAME
 
-    return ctypes.util.find_library("inetkit") or _SYSTEM_SONAME
+
+def library_candidates(environ: Optional[Mapping[str, str]] = None,
+                       package_dir: Optional[Path] = None) -> List[str]:
+    """The paths (or sonames) :func:`library` tries to load, in order.
+
+    1. the environment variable ``INETKIT_LIBRARY`` (a full path that must
+       exist; when it is set nothing else is tried);
+    2. ``libinetkit.so*`` next to the package;
+    3. the build tree: walk up to the repository root, then
+       ``build/default/libinetkit.so``, then ``build/<preset>/libinetkit.so``;
+    4. the system: ``ctypes.util.find_library("inetkit")``, then the soname
+       ``libinetkit.so.1`` for the dynamic loader to resolve.
+
+    ``environ`` and ``package_dir`` exist for tests.
+
+    Raises:
+        LibraryNotFoundError: ``INETKIT_LIBRARY`` names a file that does not exist.
+    """
+    return list(_iter_candidates(environ, package_dir))
+
+
+def find_library(environ: Optional[Mapping[str, str]] = None,
+                 package_dir: Optional[Path] = None) -> str:
+    """The first of :func:`library_candidates`: the library normally loaded."""
+    return next(_iter_candidates(environ, package_dir))
 
 
 def _apply_prototypes(lib: ctypes.CDLL) -> None:
@@ -249,6 +256,7 @@ _lib_path: Optional[str] = None
 def library() -> ctypes.CDLL:
     """Load the library on first use and return it with every prototype set.
 
+    Tries :func:`library_candidates` in order and keeps the first that loads.
     Thread-safe; later calls return the same object.
 
     Raises:
@@ -261,17 +269,22 @@ def library() -> ctypes.CDLL:
         return lib
     with _lock:
         if _lib is None:
-            path = find_library()
-            try:
-                loaded = ctypes.CDLL(path)
-            except OSError as exc:
+            failures = []
+            for path in _iter_candidates(None, None):
+                try:
+                    loaded = ctypes.CDLL(path)
+                except OSError as exc:
+                    failures.append(f"  {path}: {exc}")
+                    continue
+                _apply_prototypes(loaded)
+                _lib_path = path
+                _lib = loaded
+                break
+            else:
                 raise LibraryNotFoundError(
-                    f"cannot load the inetkit library {path!r}: {exc}. Set "
-                    f"{ENV_LIBRARY} to the full path of libinetkit.so, put it next "
-                    f"to the inetkit package, or install it system-wide.") from exc
-            _apply_prototypes(loaded)
-            _lib_path = path
-            _lib = loaded
+                    "cannot load the inetkit library; tried:\n" + "\n".join(failures) +
+                    f"\nSet {ENV_LIBRARY} to the full path of libinetkit.so, put it next "
+                    "to the inetkit package, or install it system-wide.")
         return _lib
 
 

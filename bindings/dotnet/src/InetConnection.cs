@@ -1,0 +1,409 @@
+// InetConnection.cs - a TCP connection (InetConnect / InetAccept).
+using System;
+using System.Net;
+using System.Runtime.InteropServices;
+using System.Threading;
+
+namespace Inetkit
+{
+    /// <summary>A TCP client or server-side connection.</summary>
+    /// <remarks>
+    /// <para>Threads: the connection belongs to the thread that created it
+    /// (Connect or Accept); calls from any other thread throw
+    /// <see cref="InetWrongThreadException"/>. Create it with
+    /// <see cref="InetOptions.FreeThread"/> to use it from any thread (the
+    /// library serialises the calls), or hand it over with
+    /// <see cref="AttachThread"/>. <see cref="Cancel"/> and
+    /// <see cref="Dispose"/> work from any thread.</para>
+    /// <para>Errors: every failure throws an <see cref="InetException"/> (or a
+    /// subclass) carrying the library's code and message.</para>
+    /// </remarks>
+    public sealed class InetConnection : IDisposable
+    {
+        /// <summary>The line length <see cref="ReadLine()"/> accepts by default, in bytes.</summary>
+        public const int DefaultMaxLineLength = 8192;
+
+        private readonly InetConnectionHandle handle;
+
+        internal InetConnection(InetConnectionHandle handle)
+        {
+            this.handle = handle;
+        }
+
+        /// <summary>Opens a TCP connection (InetConnect).</summary>
+        /// <param name="host">A host name, an IPv4 literal or an IPv6 literal (brackets optional).</param>
+        /// <param name="port">1-65535.</param>
+        /// <param name="timeoutSeconds">Time for the whole connect, in seconds; it
+        /// also becomes the inactivity timeout. 0 = the library default (30 s),
+        /// <see cref="Timeout.Infinite"/> = no limit.</param>
+        /// <param name="options"><see cref="InetOptions.PreferIPv6"/>, <see cref="InetOptions.FreeThread"/>.</param>
+        public static InetConnection Connect(string host, int port, int timeoutSeconds = 0,
+                                             InetOptions options = InetOptions.None)
+        {
+            if (host == null)
+            {
+                throw new ArgumentNullException("host");
+            }
+            CheckPort(port, "port");
+            byte[] nativeHost = Utf8.ToNative(host, "host");
+            uint timeout = SecondsToNative(timeoutSeconds, "timeoutSeconds");
+            InetLibrary.EnsureInitialized();
+            InetConnectionHandle safeHandle = InetSafeHandle.Create(new InetConnectionHandle(), delegate
+            {
+                return NativeMethods.InetConnect(nativeHost, (uint)port, timeout, (uint)options, IntPtr.Zero);
+            });
+            return new InetConnection(safeHandle);
+        }
+
+        /// <summary>The underlying handle.</summary>
+        public InetConnectionHandle SafeHandle
+        {
+            get { return handle; }
+        }
+
+        /// <summary>Bytes that <see cref="Read(byte[], int, int)"/> can return
+        /// without blocking (InetGetBytesAvailable).</summary>
+        public int Available
+        {
+            get
+            {
+                uint available = 0;
+                handle.Invoke(delegate(IntPtr h) { return NativeMethods.InetGetBytesAvailable(h, out available); });
+                return ClampToInt(available);
+            }
+        }
+
+        /// <summary>The local end of the connection.</summary>
+        public IPEndPoint LocalEndPoint
+        {
+            get { return handle.GetEndPoint(false); }
+        }
+
+        /// <summary>The peer's end of the connection.</summary>
+        public IPEndPoint RemoteEndPoint
+        {
+            get { return handle.GetEndPoint(true); }
+        }
+
+        /// <summary>The longest a blocking call waits without any byte moving, in
+        /// milliseconds (INET_TIMEOUT_INACTIVITY). <see cref="Timeout.Infinite"/>
+        /// for none; setting 0 restores the default.</summary>
+        public int InactivityTimeout
+        {
+            get { return GetTimeout(NativeMethods.INET_TIMEOUT_INACTIVITY); }
+            set { SetTimeout(NativeMethods.INET_TIMEOUT_INACTIVITY, value); }
+        }
+
+        /// <summary>The longest one call may take in all, in milliseconds
+        /// (INET_TIMEOUT_CALL). <see cref="Timeout.Infinite"/> for none (the
+        /// default); setting 0 restores the default.</summary>
+        public int CallTimeout
+        {
+            get { return GetTimeout(NativeMethods.INET_TIMEOUT_CALL); }
+            set { SetTimeout(NativeMethods.INET_TIMEOUT_CALL, value); }
+        }
+
+        /// <summary>Reads up to <paramref name="count"/> bytes, blocking until at
+        /// least one arrives (InetRead).</summary>
+        /// <returns>The number of bytes read; 0 means the peer closed the
+        /// connection in order (end of stream).</returns>
+        public int Read(byte[] buffer, int offset, int count)
+        {
+            CheckBuffer(buffer, offset, count);
+            if (count == 0)
+            {
+                return 0;
+            }
+            uint read = 0;
+            GCHandle pin = GCHandle.Alloc(buffer, GCHandleType.Pinned);
+            try
+            {
+                IntPtr data = Marshal.UnsafeAddrOfPinnedArrayElement(buffer, offset);
+                handle.Invoke(delegate(IntPtr h) { return NativeMethods.InetRead(h, data, (uint)count, out read); });
+            }
+            finally
+            {
+                pin.Free();
+            }
+            return (int)read;
+        }
+
+        /// <summary>Reads into the whole of <paramref name="buffer"/>; see <see cref="Read(byte[], int, int)"/>.</summary>
+        public int Read(byte[] buffer)
+        {
+            if (buffer == null)
+            {
+                throw new ArgumentNullException("buffer");
+            }
+            return Read(buffer, 0, buffer.Length);
+        }
+
+        /// <summary>Reads one line of at most <see cref="DefaultMaxLineLength"/> bytes; see <see cref="ReadLine(int)"/>.</summary>
+        public string ReadLine()
+        {
+            return ReadLine(DefaultMaxLineLength);
+        }
+
+        /// <summary>Reads one line ending in LF (a CR before it is dropped too)
+        /// and returns it without the line end, decoded as UTF-8 (InetReadLine).</summary>
+        /// <param name="maxLength">The longest line accepted, in bytes. A longer
+        /// line fails with <see cref="InetErrorCode.LineTooLong"/> and stays unread.</param>
+        /// <exception cref="InetConnectionException">ConnectionClosed: the peer
+        /// closed before the end of a line; the partial line stays readable with Read.</exception>
+        public string ReadLine(int maxLength)
+        {
+            if (maxLength < 1 || maxLength == int.MaxValue)
+            {
+                throw new ArgumentOutOfRangeException("maxLength");
+            }
+            byte[] line = new byte[maxLength + 1];
+            uint length = 0;
+            handle.Invoke(delegate(IntPtr h)
+            {
+                return NativeMethods.InetReadLine(h, line, (uint)line.Length, out length);
+            });
+            return Utf8.Decode(line, (int)Math.Min(length, (uint)maxLength));
+        }
+
+        /// <summary>Copies up to <paramref name="count"/> bytes that have already
+        /// arrived, without consuming them (InetPeek). Never blocks.</summary>
+        public int Peek(byte[] buffer, int offset, int count)
+        {
+            CheckBuffer(buffer, offset, count);
+            if (count == 0)
+            {
+                return 0;
+            }
+            uint read = 0;
+            GCHandle pin = GCHandle.Alloc(buffer, GCHandleType.Pinned);
+            try
+            {
+                IntPtr data = Marshal.UnsafeAddrOfPinnedArrayElement(buffer, offset);
+                handle.Invoke(delegate(IntPtr h) { return NativeMethods.InetPeek(h, data, (uint)count, out read); });
+            }
+            finally
+            {
+                pin.Free();
+            }
+            return (int)read;
+        }
+
+        /// <summary>Peeks into the whole of <paramref name="buffer"/>; see <see cref="Peek(byte[], int, int)"/>.</summary>
+        public int Peek(byte[] buffer)
+        {
+            if (buffer == null)
+            {
+                throw new ArgumentNullException("buffer");
+            }
+            return Peek(buffer, 0, buffer.Length);
+        }
+
+        /// <summary>Sends all <paramref name="count"/> bytes, blocking as needed (InetWrite).</summary>
+        public void Write(byte[] buffer, int offset, int count)
+        {
+            CheckBuffer(buffer, offset, count);
+            if (count == 0)
+            {
+                return;
+            }
+            uint written = 0;
+            GCHandle pin = GCHandle.Alloc(buffer, GCHandleType.Pinned);
+            try
+            {
+                IntPtr data = Marshal.UnsafeAddrOfPinnedArrayElement(buffer, offset);
+                handle.Invoke(delegate(IntPtr h) { return NativeMethods.InetWrite(h, data, (uint)count, out written); });
+            }
+            finally
+            {
+                pin.Free();
+            }
+        }
+
+        /// <summary>Sends the whole of <paramref name="buffer"/>.</summary>
+        public void Write(byte[] buffer)
+        {
+            if (buffer == null)
+            {
+                throw new ArgumentNullException("buffer");
+            }
+            Write(buffer, 0, buffer.Length);
+        }
+
+        /// <summary>Sends <paramref name="text"/> as UTF-8, with no line end.</summary>
+        public void Write(string text)
+        {
+            if (text == null)
+            {
+                throw new ArgumentNullException("text");
+            }
+            Write(System.Text.Encoding.UTF8.GetBytes(text));
+        }
+
+        /// <summary>Sends <paramref name="line"/> as UTF-8 followed by CR LF
+        /// (InetWriteLine). A line holding CR or LF is refused with
+        /// <see cref="InetErrorCode.InvalidParameter"/> before anything is sent.</summary>
+        public void WriteLine(string line)
+        {
+            if (line == null)
+            {
+                throw new ArgumentNullException("line");
+            }
+            byte[] nativeLine = Utf8.ToNative(line, "line");
+            handle.Invoke(delegate(IntPtr h) { return NativeMethods.InetWriteLine(h, nativeLine); });
+        }
+
+        /// <summary>Stops receiving, sending (the peer sees the end of the stream) or both (InetShutdown).</summary>
+        public void Shutdown(InetShutdown how = InetShutdown.Send)
+        {
+            handle.Invoke(delegate(IntPtr h) { return NativeMethods.InetShutdown(h, (uint)how); });
+        }
+
+        /// <summary>Makes the blocking call in progress on this connection, on
+        /// any thread, fail with <see cref="InetCanceledException"/> (InetCancel).
+        /// No effect when no call is in progress. Callable from any thread.</summary>
+        public void Cancel()
+        {
+            handle.Cancel();
+        }
+
+        /// <summary>Gives the connection to thread <paramref name="threadId"/>, an
+        /// operating-system thread id (see <see cref="InetLibrary.CurrentThreadId"/>);
+        /// 0 means the calling thread (InetAttachThread). Callable from any thread;
+        /// fails with <see cref="InetErrorCode.Busy"/> while a call is in progress.</summary>
+        /// <returns>The previous owner's thread id.</returns>
+        public uint AttachThread(uint threadId = 0)
+        {
+            return handle.AttachThread(threadId);
+        }
+
+        /// <summary>Registers <paramref name="callback"/> to see every byte the
+        /// connection sends or receives, or removes it (null) (InetSetTraceCallback).</summary>
+        /// <remarks>The callback runs on the thread of the call that moved the
+        /// bytes, before that call returns. It may call <see cref="Cancel"/> and
+        /// <see cref="Dispose"/>; any other call on this connection from inside it
+        /// fails with <see cref="InetErrorCode.ReentrantCall"/>. An exception
+        /// thrown by the callback is rethrown by the call that ran it, after that
+        /// call has finished. Once SetTrace returns, the previous callback is not
+        /// called again.</remarks>
+        public void SetTrace(Action<InetTraceDirection, byte[]> callback)
+        {
+            NativeMethods.INETTRACEPROC proc = callback == null ? null : new NativeMethods.INETTRACEPROC(new TraceThunk(callback).Invoke);
+            lock (handle.TraceLock)
+            {
+                handle.Invoke(delegate(IntPtr h) { return NativeMethods.InetSetTraceCallback(h, proc, IntPtr.Zero); });
+                // Only now may the previous delegate be collected.
+                handle.TraceProc = proc;
+            }
+        }
+
+        /// <summary>Closes the connection (InetDisconnect). Callable from any
+        /// thread; a call blocked on the connection in another thread fails with
+        /// <see cref="InetCanceledException"/>.</summary>
+        public void Dispose()
+        {
+            handle.DisconnectNow();
+            handle.Dispose();
+        }
+
+        /// <summary>Same as <see cref="Dispose"/>.</summary>
+        public void Close()
+        {
+            Dispose();
+        }
+
+        internal static void CheckPort(int port, string paramName)
+        {
+            if (port < 0 || port > 65535)
+            {
+                throw new ArgumentOutOfRangeException(paramName, port, "The port must be between 0 and 65535.");
+            }
+        }
+
+        /// <summary>Seconds for InetConnect/InetAccept: 0 = the library default,
+        /// Timeout.Infinite = INET_WAIT_INFINITE.</summary>
+        internal static uint SecondsToNative(int seconds, string paramName)
+        {
+            if (seconds == Timeout.Infinite)
+            {
+                return NativeMethods.INET_WAIT_INFINITE;
+            }
+            if (seconds < 0)
+            {
+                throw new ArgumentOutOfRangeException(paramName, seconds, "Use 0 for the default or Timeout.Infinite.");
+            }
+            return (uint)seconds;
+        }
+
+        private static void CheckBuffer(byte[] buffer, int offset, int count)
+        {
+            if (buffer == null)
+            {
+                throw new ArgumentNullException("buffer");
+            }
+            if (offset < 0 || offset > buffer.Length)
+            {
+                throw new ArgumentOutOfRangeException("offset");
+            }
+            if (count < 0 || count > buffer.Length - offset)
+            {
+                throw new ArgumentOutOfRangeException("count");
+            }
+        }
+
+        private static int ClampToInt(uint value)
+        {
+            return value > int.MaxValue ? int.MaxValue : (int)value;
+        }
+
+        private int GetTimeout(uint kind)
+        {
+            uint milliseconds = 0;
+            handle.Invoke(delegate(IntPtr h) { return NativeMethods.InetGetTimeout(h, kind, out milliseconds); });
+            return milliseconds == NativeMethods.INET_WAIT_INFINITE ? Timeout.Infinite : ClampToInt(milliseconds);
+        }
+
+        private void SetTimeout(uint kind, int milliseconds)
+        {
+            if (milliseconds < 0 && milliseconds != Timeout.Infinite)
+            {
+                throw new ArgumentOutOfRangeException("value", milliseconds, "Use Timeout.Infinite for no limit.");
+            }
+            uint value = milliseconds == Timeout.Infinite ? NativeMethods.INET_WAIT_INFINITE : (uint)milliseconds;
+            handle.Invoke(delegate(IntPtr h) { return NativeMethods.InetSetTimeout(h, kind, value); });
+        }
+
+        // Turns the native callback into the managed one. It must not let an
+        // exception unwind into the library: it parks it for Invoke instead.
+        private sealed class TraceThunk
+        {
+            private readonly Action<InetTraceDirection, byte[]> callback;
+
+            internal TraceThunk(Action<InetTraceDirection, byte[]> callback)
+            {
+                this.callback = callback;
+            }
+
+            internal void Invoke(IntPtr hClient, uint direction, IntPtr data, uint count, IntPtr param)
+            {
+                InetSafeHandle.EnterCallback();
+                try
+                {
+                    byte[] bytes = new byte[count];
+                    if (count > 0)
+                    {
+                        Marshal.Copy(data, bytes, 0, (int)count);
+                    }
+                    callback((InetTraceDirection)direction, bytes);
+                }
+                catch (Exception exception)
+                {
+                    InetSafeHandle.SetPendingCallbackException(exception);
+                }
+                finally
+                {
+                    InetSafeHandle.LeaveCallback();
+                }
+            }
+        }
+    }
+}
