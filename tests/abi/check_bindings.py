@@ -101,6 +101,7 @@ def pascal_case(name: str) -> str:
 def load_python_binding(root: Path) -> Tuple[Dict[str, tuple], ErrorTable, bool]:
     """(PROTOTYPES, ErrorCode as a dict, whether importing loaded the library)."""
     package_parent = root / "bindings" / "python"
+    sys.dont_write_bytecode = True  # leave no __pycache__ in the checked tree
     sys.path.insert(0, str(package_parent))
     try:
         for name in [m for m in sys.modules if m == "inetkit" or m.startswith("inetkit.")]:

@@ -572,7 +572,8 @@ class Connection(_Handle):
         """
         handle = self.handle
         if callback is None:
-            _check_call(_native.library().InetSetTraceCallback, handle, None, None)
+            _check_call(_native.library().InetSetTraceCallback, handle,
+                        _native.INETTRACEPROC(), None)  # a NULL function pointer
             self._trace_proc = None
             return
 
