@@ -153,14 +153,18 @@ INETKIT_API HCLIENT INETKIT_CALL InetAccept(HCLIENT hServer, UINT nTimeout,
  * InetDisconnect - close a connection or listener and release its handle.
  * Thread: any. A call blocked on the handle in another thread returns
  * INETKIT_ERROR_CANCELED promptly, and the object is freed when that call
- * has returned. The handle is invalid as soon as this function returns.
+ * has returned; until then that call may still run the trace callback. The
+ * handle is invalid as soon as this function returns.
  * Returns: 0 or INETKIT_ERROR_INVALID_HANDLE (also for a second disconnect).
  */
 INETKIT_API DWORD INETKIT_CALL InetDisconnect(HCLIENT hClient) INETKIT_NOEXCEPT;
 
 /*
  * InetCancel - make the blocking call in progress on hClient return
- * INETKIT_ERROR_CANCELED. Thread: any. No effect when no call is in progress.
+ * INETKIT_ERROR_CANCELED. Thread: any. The cancel applies to the call that
+ * has entered the library on that handle when it arrives, even if that call
+ * has not started waiting yet; a cancel made while no call is in progress is
+ * ignored (it does not affect the next call).
  * The handle stays usable; bytes already received stay buffered.
  * Returns: 0 or INETKIT_ERROR_INVALID_HANDLE.
  */
@@ -169,6 +173,8 @@ INETKIT_API DWORD INETKIT_CALL InetCancel(HCLIENT hClient) INETKIT_NOEXCEPT;
 /*
  * InetAttachThread - give hClient to thread dwThreadId (0: the calling
  * thread). Thread: any. Fails while a call is in progress on the handle.
+ * On a FREETHREAD handle the owner is recorded and returned but does not
+ * restrict which threads may call.
  * Returns: the previous owner's thread id (pass it back to restore it), or 0
  *          with INETKIT_ERROR_INVALID_HANDLE, INETKIT_ERROR_INVALID_PARAMETER
  *          (no such thread in this process) or INETKIT_ERROR_BUSY.
@@ -180,7 +186,8 @@ INETKIT_API DWORD INETKIT_CALL InetAttachThread(HCLIENT hClient, DWORD dwThreadI
 /*
  * InetRead - read up to cbBuffer bytes. Blocks until at least one byte
  * arrives; *lpcbRead = 0 with a 0 return means the peer closed the
- * connection in order (end of stream).
+ * connection in order (end of stream). cbBuffer 0 is refused with
+ * INETKIT_ERROR_INVALID_PARAMETER, so 0 bytes always means end of stream.
  * Returns: 0, INETKIT_ERROR_TIMED_OUT, INETKIT_ERROR_CANCELED,
  *          INETKIT_ERROR_CONNECTION_RESET, INETKIT_ERROR_INVALID_PARAMETER, ...
  */
@@ -190,11 +197,14 @@ INETKIT_API DWORD INETKIT_CALL InetRead(HCLIENT hClient, LPVOID lpBuffer, DWORD 
 /*
  * InetReadLine - read one line ending in LF (a CR before it is dropped too)
  * into lpszLine, NUL-terminated, and set *lpcchLine to its length (a line may
- * hold NUL bytes). The line-length cap is the buffer: a line that does not
- * fit in cchLine - 1 bytes fails with INETKIT_ERROR_LINE_TOO_LONG and stays
- * unread. If the peer closes before the end of a line the call fails with
- * INETKIT_ERROR_CONNECTION_CLOSED and the partial line stays readable with
- * InetRead: nothing is lost.
+ * hold NUL bytes). The line-length cap is the buffer: a line whose content
+ * (the CR LF not counted) does not fit in cchLine - 1 bytes fails with
+ * INETKIT_ERROR_LINE_TOO_LONG and stays unread, as do the bytes received so
+ * far when no LF comes within cchLine + 1 bytes; InetRead returns them.
+ * If the peer closes the connection, the call fails with
+ * INETKIT_ERROR_CONNECTION_CLOSED; a partial line stays readable with
+ * InetRead, so nothing is lost (InetGetBytesAvailable says 0 when there is
+ * none).
  * Returns: 0, INETKIT_ERROR_LINE_TOO_LONG, INETKIT_ERROR_CONNECTION_CLOSED,
  *          INETKIT_ERROR_TIMED_OUT, INETKIT_ERROR_CANCELED, ...
  */
@@ -203,7 +213,7 @@ INETKIT_API DWORD INETKIT_CALL InetReadLine(HCLIENT hClient, LPSTR lpszLine, DWO
 
 /*
  * InetPeek - copy up to cbBuffer bytes that have already arrived without
- * consuming them. Never blocks; *lpcbRead may be 0.
+ * consuming them. Never blocks; *lpcbRead may be 0. cbBuffer 0 is refused.
  */
 INETKIT_API DWORD INETKIT_CALL InetPeek(HCLIENT hClient, LPVOID lpBuffer, DWORD cbBuffer,
                                         LPDWORD lpcbRead) INETKIT_NOEXCEPT;
@@ -215,7 +225,8 @@ INETKIT_API DWORD INETKIT_CALL InetGetBytesAvailable(HCLIENT hClient,
 /*
  * InetWrite - send all cbBuffer bytes, blocking as needed. lpcbWritten
  * (optional) receives the number of bytes handed to the network, also when
- * the call fails part way.
+ * the call fails part way. cbBuffer 0 succeeds and sends nothing (lpBuffer
+ * may then be NULL).
  * Returns: 0, INETKIT_ERROR_TIMED_OUT, INETKIT_ERROR_CANCELED,
  *          INETKIT_ERROR_CONNECTION_RESET, INETKIT_ERROR_SHUTDOWN, ...
  */

@@ -24,6 +24,7 @@ struct InetConnectionObject final : HandleObject {
           default_inactivity(connection->timeouts().inactivity) {}
     void cancel_call() noexcept override { connection->cancel(); }
     void abort() noexcept override { connection->abort(); }
+    void begin_call() noexcept override { connection->begin_call(); }
 
     std::unique_ptr<net::Connection> connection;
     const Milliseconds default_inactivity; // what INET_TIMEOUT_INACTIVITY 0 restores
@@ -34,6 +35,7 @@ struct InetListenerObject final : HandleObject {
         : HandleObject(HandleKind::InetListener, freethread), listener(std::move(engine)) {}
     void cancel_call() noexcept override { listener->cancel(); }
     void abort() noexcept override { listener->abort(); }
+    void begin_call() noexcept override { listener->begin_call(); }
 
     std::unique_ptr<net::Listener> listener;
 };

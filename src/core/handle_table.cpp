@@ -71,8 +71,10 @@ HandleTable::HandleTable(std::uint64_t generation_limit)
     : generation_limit_(generation_limit < max_generation ? generation_limit : max_generation) {}
 
 HandleTable &HandleTable::instance() noexcept {
-    static HandleTable table; // never destroyed before the library is unloaded
-    return table;
+    // Never destroyed: a thread or a finalizer may still call in while the
+    // process exits, after static destructors would have run.
+    static HandleTable *table = new HandleTable;
+    return *table;
 }
 
 HCLIENT HandleTable::insert(std::shared_ptr<HandleObject> object) {
@@ -183,21 +185,26 @@ CallLease::CallLease(HCLIENT handle, KindMask accepted)
         fail(INETKIT_ERROR_REENTRANT_CALL,
              "handle " + describe(handle) + " is already in a call on this thread (a callback cannot call back into its own handle)");
     if (!object_->freethread_) {
-        thread::Id owner = object_->owner_.load();
-        if (owner != me)
-            fail(INETKIT_ERROR_WRONG_THREAD,
-                 "handle " + describe(handle) + " is owned by thread " + std::to_string(owner) +
-                     " and was used from thread " + std::to_string(me) +
-                     "; hand it over with AttachThread or create it with the FREETHREAD option");
+        auto check_owner = [&] {
+            thread::Id owner = object_->owner_.load();
+            if (owner != me)
+                fail(INETKIT_ERROR_WRONG_THREAD,
+                     "handle " + describe(handle) + " is owned by thread " + std::to_string(owner) +
+                         " and was used from thread " + std::to_string(me) +
+                         "; hand it over with AttachThread or create it with the FREETHREAD option");
+        };
+        check_owner();
         lock_ = std::unique_lock(object_->call_mutex_, std::try_to_lock);
         if (!lock_.owns_lock())
             fail(INETKIT_ERROR_BUSY, "handle " + describe(handle) + " is busy in another call");
+        check_owner(); // an AttachThread may have run between the first check and the lock
     } else {
         lock_ = std::unique_lock(object_->call_mutex_);
     }
     if (object_->closed_.load())
         fail(INETKIT_ERROR_INVALID_HANDLE, "handle " + describe(handle) + " has been closed");
     object_->active_.store(me, std::memory_order_relaxed);
+    object_->begin_call();
 }
 
 CallLease::~CallLease() { object_->active_.store(0, std::memory_order_relaxed); }

@@ -43,6 +43,8 @@ public:
     // The handle is being closed: fail the call in progress and every later
     // wait. Any thread; the object is destroyed when the last call returns.
     virtual void abort() noexcept = 0;
+    // A call has just taken the handle: cancels from now on apply to it.
+    virtual void begin_call() noexcept = 0;
 
 private:
     friend class HandleTable;

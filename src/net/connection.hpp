@@ -45,6 +45,8 @@ public:
     // Any thread.
     void cancel() noexcept { interrupter_.cancel(); }
     void abort() noexcept { interrupter_.abort(); }
+    // The calling thread, as a call begins.
+    void begin_call() noexcept { interrupter_.begin_call(); }
 
 private:
     // Appends what the socket has to the buffer, waiting for it if wait is
@@ -77,6 +79,7 @@ public:
 
     void cancel() noexcept { interrupter_.cancel(); }
     void abort() noexcept { interrupter_.abort(); }
+    void begin_call() noexcept { interrupter_.begin_call(); }
 
 private:
     Socket socket_;

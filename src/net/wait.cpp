@@ -50,7 +50,7 @@ void Interrupter::abort() noexcept {
 }
 
 CallTimer::CallTimer(Interrupter &interrupter, const Timeouts &timeouts)
-    : interrupter_(interrupter), timeouts_(timeouts), cancels_at_start_(interrupter.cancels_.load()),
+    : interrupter_(interrupter), timeouts_(timeouts), cancels_at_start_(interrupter.cancels_at_call_start_),
       start_(Clock::now()), last_progress_(start_) {}
 
 void CallTimer::check_interrupted() {

@@ -29,6 +29,9 @@ public:
     void cancel() noexcept;
     // Fails the call in progress and every later wait (the handle is closing).
     void abort() noexcept;
+    // A call has entered the library: cancels made from now on apply to it.
+    // Called on the calling thread before any CallTimer of that call.
+    void begin_call() noexcept { cancels_at_call_start_ = cancels_.load(); }
 
 private:
     friend class CallTimer;
@@ -38,6 +41,7 @@ private:
     int fd_;
     std::atomic<std::uint64_t> cancels_{0};
     std::atomic<bool> aborted_{false};
+    std::uint64_t cancels_at_call_start_ = 0; // only the calling thread touches it
 };
 
 // One blocking call: its deadlines, and the cancel requests it must honour
@@ -57,7 +61,7 @@ public:
 private:
     Interrupter &interrupter_;
     Timeouts timeouts_;
-    std::uint64_t cancels_at_start_;
+    std::uint64_t cancels_at_start_; // cancels before the call began do not count
     Clock::time_point start_;
     Clock::time_point last_progress_;
 };

@@ -29,6 +29,7 @@ struct Dummy final : HandleObject {
     explicit Dummy(HandleKind kind = HandleKind::InetConnection) : HandleObject(kind, false) {}
     void cancel_call() noexcept override { ++cancels; }
     void abort() noexcept override { ++aborts; }
+    void begin_call() noexcept override {}
     int cancels = 0, aborts = 0;
 };
 

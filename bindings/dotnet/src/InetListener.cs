@@ -64,16 +64,24 @@ namespace Inetkit
         {
             uint timeout = InetConnection.SecondsToNative(timeoutSeconds, "timeoutSeconds");
             InetConnectionHandle connection = new InetConnectionHandle();
-            handle.Invoke(delegate(IntPtr h)
+            try
             {
-                IntPtr raw = NativeMethods.InetAccept(h, timeout, (uint)options);
-                if (raw == IntPtr.Zero)
+                handle.Invoke(delegate(IntPtr h)
                 {
-                    return InetSafeHandle.LastErrorOr((uint)InetErrorCode.Internal);
-                }
-                connection.SetHandleValue(raw);
-                return 0;
-            });
+                    IntPtr raw = NativeMethods.InetAccept(h, timeout, (uint)options);
+                    if (raw == IntPtr.Zero)
+                    {
+                        return InetSafeHandle.LastErrorOr((uint)InetErrorCode.Internal);
+                    }
+                    connection.SetHandleValue(raw);
+                    return 0;
+                });
+            }
+            catch
+            {
+                connection.Dispose();   // disconnects only if a handle was made
+                throw;
+            }
             return new InetConnection(connection);
         }
 

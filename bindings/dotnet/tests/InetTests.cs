@@ -199,6 +199,62 @@ namespace Inetkit.Tests
         }
 
         [Test]
+        public static void ReadLineEndingsAndLimit()
+        {
+            ServerThread server = ServerThread.Start(listener =>
+            {
+                using (InetConnection connection = listener.Accept(10))
+                {
+                    connection.Write(Helpers.Ascii("lf only\ncr lf\r\nnul\0inside\n0123456789\n0123456789\n"));
+                    connection.ReadLine();
+                }
+            });
+            using (InetConnection client = InetConnection.Connect("127.0.0.1", server.Port, 10))
+            {
+                Assert.Equal("lf only", client.ReadLine(), "line ending in LF");
+                Assert.Equal("cr lf", client.ReadLine(), "line ending in CR LF");
+                Assert.Equal("nul\0inside", client.ReadLine(), "line holding a NUL byte");
+                // A line of exactly maxLength bytes fits (cchLine - 1 bytes); one byte less does not.
+                Assert.ThrowsInet(InetErrorCode.LineTooLong, () => client.ReadLine(9), "10-byte line, ReadLine(9)");
+                Assert.Equal("0123456789", client.ReadLine(10), "10-byte line, ReadLine(10)");
+                uint length;
+                byte[] exact = new byte[11];
+                Assert.Equal(0u, NativeMethods.InetReadLine(client.SafeHandle.DangerousGetHandle(), exact, 11, out length),
+                             "raw InetReadLine, cchLine 11");
+                Assert.Equal(10u, length, "raw length");
+                Assert.Equal((byte)0, exact[10], "NUL terminator");
+                client.WriteLine("done");
+            }
+            server.Join();
+        }
+
+        [Test]
+        public static void WriteAfterPeerClosed()
+        {
+            ServerThread server = ServerThread.Start(listener =>
+            {
+                using (InetConnection connection = listener.Accept(10))
+                {
+                }
+            });
+            using (InetConnection client = InetConnection.Connect("127.0.0.1", server.Port, 10))
+            {
+                server.Join();
+                byte[] chunk = new byte[65536];
+                InetException e = Assert.Throws<InetException>(() =>
+                {
+                    for (int i = 0; i < 1000; i++)
+                    {
+                        client.Write(chunk);
+                        Thread.Sleep(1);
+                    }
+                }, "writing to a closed peer");
+                Assert.True(e is InetConnectionException,
+                            "an InetConnectionException, got " + e.GetType().Name + " " + e.ErrorCode + ": " + e.Message);
+            }
+        }
+
+        [Test]
         public static void ReadLineAfterPeerClosedMidLine()
         {
             ServerThread server = ServerThread.Start(listener =>
@@ -614,6 +670,66 @@ namespace Inetkit.Tests
                 }
                 Assert.True(canceller.Join(5000), "canceller finished");
             }
+        }
+
+        [Test]
+        public static void DisposeListenerDuringAccept()
+        {
+            InetListener listener = InetListener.Listen("127.0.0.1", 0);
+            IntPtr raw = listener.SafeHandle.DangerousGetHandle();
+            Thread disposer = Helpers.StartThread(() =>
+            {
+                Thread.Sleep(300);
+                listener.Dispose();
+            }, "disposer");
+            Assert.ThrowsInet(InetErrorCode.Canceled, () => listener.Accept(20), "blocked Accept");
+            Assert.True(disposer.Join(5000), "disposer finished");
+            Assert.Equal((uint)InetErrorCode.InvalidHandle, NativeMethods.InetCancel(raw), "raw handle after Dispose");
+        }
+
+        [Test]
+        public static void AttachThreadWhileBusy()
+        {
+            ManualResetEvent release = new ManualResetEvent(false);
+            ServerThread server = ServerThread.Start(listener =>
+            {
+                using (InetConnection connection = listener.Accept(10))
+                {
+                    release.WaitOne(20000);
+                    connection.WriteLine("go");
+                    connection.ReadLine();
+                }
+            });
+            using (InetConnection client = InetConnection.Connect("127.0.0.1", server.Port, 20))
+            {
+                string line = null;
+                Exception readerError = null;
+                uint owner = InetLibrary.CurrentThreadId;
+                ManualResetEvent attached = new ManualResetEvent(false);
+                Thread reader = Helpers.StartThread(() =>
+                {
+                    try
+                    {
+                        client.AttachThread(0);
+                        attached.Set();
+                        line = client.ReadLine();
+                    }
+                    catch (Exception e)
+                    {
+                        readerError = e;
+                    }
+                }, "reader");
+                Assert.True(attached.WaitOne(10000), "reader took the connection");
+                Thread.Sleep(300);   // let the reader block in ReadLine
+                Assert.ThrowsInet(InetErrorCode.Busy, () => client.AttachThread(0), "AttachThread during a call");
+                release.Set();
+                Assert.True(reader.Join(10000), "reader finished");
+                Assert.True(readerError == null, "reader failed: " + readerError);
+                Assert.Equal("go", line, "reader's line");
+                Assert.True(client.AttachThread(owner) != 0, "AttachThread(owner id) once idle");
+                client.WriteLine("bye");
+            }
+            server.Join();
         }
 
         [Test]

@@ -19,7 +19,6 @@ ordinary Python handlers work::
 
 from __future__ import annotations
 
-import ctypes
 import enum
 from typing import Dict, Optional, Type, Union
 

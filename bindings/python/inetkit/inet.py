@@ -43,7 +43,6 @@ from . import _native
 from ._native import DWORD, UINT
 from .errors import (
     ErrorCode,
-    InetError,
     InvalidHandleError,
     InvalidParameterError,
     error_from_last_call,

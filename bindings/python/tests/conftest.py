@@ -93,6 +93,7 @@ def pair() -> Iterator[Tuple[inetkit.Connection, inetkit.Connection]]:
     with inetkit.Listener("127.0.0.1") as listener:
         client = inetkit.Connection.connect("127.0.0.1", listener.address[1], timeout=5)
         server = listener.accept(timeout=5)
+    server.inactivity_timeout = PROMPT  # not 30 s: a failing test fails fast
     try:
         yield client, server
     finally:

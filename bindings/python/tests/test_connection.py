@@ -252,6 +252,7 @@ def test_ipv6_loopback():
 def test_timeouts_in_seconds(pair):
     client, server = pair
     assert client.inactivity_timeout == 5.0  # the connect timeout
+    server.inactivity_timeout = 0
     assert server.inactivity_timeout == 30.0  # INET_DEFAULT_TIMEOUT for accepted connections
     assert client.call_timeout is None
     client.inactivity_timeout = 1.25
@@ -358,6 +359,7 @@ def test_garbage_collection_closes(pair):
     with Listener() as listener:
         other = Connection.connect("127.0.0.1", listener.address[1], timeout=5)
         peer = listener.accept(timeout=5)
+    peer.inactivity_timeout = 2
     del other
     gc.collect()
     assert peer.read() == b""  # the finalizer disconnected the client end

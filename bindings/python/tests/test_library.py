@@ -7,7 +7,6 @@ import pickle
 import re
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
