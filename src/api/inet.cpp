@@ -86,6 +86,18 @@ DWORD get_endpoint(HCLIENT handle, bool local, LPSTR address, LPDWORD size, LPUI
     });
 }
 
+// InetRead and InetPeek: the same checks around a different engine call.
+DWORD read_bytes(HCLIENT handle, LPVOID buffer, DWORD size, LPDWORD count,
+                 std::size_t (net::Connection::*read)(void *, std::size_t)) {
+    if (count) *count = 0;
+    return with_handle<InetConnectionObject>(handle, connection_kind, [&](InetConnectionObject &object) {
+        require_argument(buffer, "lpBuffer");
+        require_argument(count, "lpcbRead");
+        if (size == 0) fail(INETKIT_ERROR_INVALID_PARAMETER, "cbBuffer is 0");
+        *count = static_cast<DWORD>(((*object.connection).*read)(buffer, size));
+    });
+}
+
 } // namespace
 } // namespace inetkit::api
 
@@ -180,13 +192,7 @@ DWORD INETKIT_CALL InetAttachThread(HCLIENT hClient, DWORD dwThreadId) noexcept 
 }
 
 DWORD INETKIT_CALL InetRead(HCLIENT hClient, LPVOID lpBuffer, DWORD cbBuffer, LPDWORD lpcbRead) noexcept {
-    if (lpcbRead) *lpcbRead = 0;
-    return with_handle<InetConnectionObject>(hClient, connection_kind, [&](InetConnectionObject &object) {
-        require_argument(lpBuffer, "lpBuffer");
-        require_argument(lpcbRead, "lpcbRead");
-        if (cbBuffer == 0) fail(INETKIT_ERROR_INVALID_PARAMETER, "cbBuffer is 0");
-        *lpcbRead = static_cast<DWORD>(object.connection->read(lpBuffer, cbBuffer));
-    });
+    return read_bytes(hClient, lpBuffer, cbBuffer, lpcbRead, &net::Connection::read);
 }
 
 DWORD INETKIT_CALL InetReadLine(HCLIENT hClient, LPSTR lpszLine, DWORD cchLine, LPDWORD lpcchLine) noexcept {
@@ -202,13 +208,7 @@ DWORD INETKIT_CALL InetReadLine(HCLIENT hClient, LPSTR lpszLine, DWORD cchLine, 
 }
 
 DWORD INETKIT_CALL InetPeek(HCLIENT hClient, LPVOID lpBuffer, DWORD cbBuffer, LPDWORD lpcbRead) noexcept {
-    if (lpcbRead) *lpcbRead = 0;
-    return with_handle<InetConnectionObject>(hClient, connection_kind, [&](InetConnectionObject &object) {
-        require_argument(lpBuffer, "lpBuffer");
-        require_argument(lpcbRead, "lpcbRead");
-        if (cbBuffer == 0) fail(INETKIT_ERROR_INVALID_PARAMETER, "cbBuffer is 0");
-        *lpcbRead = static_cast<DWORD>(object.connection->peek(lpBuffer, cbBuffer));
-    });
+    return read_bytes(hClient, lpBuffer, cbBuffer, lpcbRead, &net::Connection::peek);
 }
 
 DWORD INETKIT_CALL InetGetBytesAvailable(HCLIENT hClient, LPDWORD lpcbAvailable) noexcept {

@@ -109,23 +109,7 @@ namespace Inetkit
         /// connection in order (end of stream).</returns>
         public int Read(byte[] buffer, int offset, int count)
         {
-            CheckBuffer(buffer, offset, count);
-            if (count == 0)
-            {
-                return 0;
-            }
-            uint read = 0;
-            GCHandle pin = GCHandle.Alloc(buffer, GCHandleType.Pinned);
-            try
-            {
-                IntPtr data = Marshal.UnsafeAddrOfPinnedArrayElement(buffer, offset);
-                handle.Invoke(delegate(IntPtr h) { return NativeMethods.InetRead(h, data, (uint)count, out read); });
-            }
-            finally
-            {
-                pin.Free();
-            }
-            return (int)read;
+            return Transfer(buffer, offset, count, NativeMethods.InetRead);
         }
 
         /// <summary>Reads into the whole of <paramref name="buffer"/>; see <see cref="Read(byte[], int, int)"/>.</summary>
@@ -169,23 +153,31 @@ namespace Inetkit
         /// arrived, without consuming them (InetPeek). Never blocks.</summary>
         public int Peek(byte[] buffer, int offset, int count)
         {
+            return Transfer(buffer, offset, count, NativeMethods.InetPeek);
+        }
+
+        private delegate uint NativeTransfer(IntPtr hClient, IntPtr lpBuffer, uint cbBuffer, out uint lpcbDone);
+
+        // InetRead and InetPeek: pin the caller's array for the length of the call.
+        private int Transfer(byte[] buffer, int offset, int count, NativeTransfer call)
+        {
             CheckBuffer(buffer, offset, count);
             if (count == 0)
             {
                 return 0;
             }
-            uint read = 0;
+            uint done = 0;
             GCHandle pin = GCHandle.Alloc(buffer, GCHandleType.Pinned);
             try
             {
                 IntPtr data = Marshal.UnsafeAddrOfPinnedArrayElement(buffer, offset);
-                handle.Invoke(delegate(IntPtr h) { return NativeMethods.InetPeek(h, data, (uint)count, out read); });
+                handle.Invoke(delegate(IntPtr h) { return call(h, data, (uint)count, out done); });
             }
             finally
             {
                 pin.Free();
             }
-            return (int)read;
+            return (int)done;
         }
 
         /// <summary>Peeks into the whole of <paramref name="buffer"/>; see <see cref="Peek(byte[], int, int)"/>.</summary>
