@@ -53,21 +53,20 @@ Socket Socket::open_stream(int family) {
     return Socket(fd);
 }
 
-SocketAddress Socket::local_address() const {
+namespace {
+SocketAddress query_address(int fd, int (*query)(int, sockaddr *, socklen_t *), const char *what) {
     SocketAddress address;
     address.length = sizeof address.storage;
-    if (::getsockname(fd_, reinterpret_cast<sockaddr *>(&address.storage), &address.length) != 0)
-        fail_errno(errno, "cannot read the local address");
+    if (query(fd, reinterpret_cast<sockaddr *>(&address.storage), &address.length) != 0) {
+        int error = errno; // before the message is built
+        fail_errno(error, std::string("cannot read the ") + what + " address");
+    }
     return address;
 }
+} // namespace
 
-SocketAddress Socket::peer_address() const {
-    SocketAddress address;
-    address.length = sizeof address.storage;
-    if (::getpeername(fd_, reinterpret_cast<sockaddr *>(&address.storage), &address.length) != 0)
-        fail_errno(errno, "cannot read the peer address");
-    return address;
-}
+SocketAddress Socket::local_address() const { return query_address(fd_, ::getsockname, "local"); }
+SocketAddress Socket::peer_address() const { return query_address(fd_, ::getpeername, "peer"); }
 
 // ---- Connection ------------------------------------------------------------
 
