@@ -29,7 +29,9 @@ const char *error_text(ErrorCode code) noexcept;
 // Winsock-numbered code for an errno value (INETKIT_ERROR_SYSTEM if unmapped).
 ErrorCode error_from_errno(int errnum) noexcept;
 
-// "what: <strerror> (<errno name as code>)", then throws the mapped code.
+// Throws the code mapped from errnum with the message "what: <strerror>".
+// Callers copy errno into a local first: building `what` may make system
+// calls that overwrite it, and arguments are evaluated in no fixed order.
 [[noreturn]] void fail_errno(int errnum, const std::string &what);
 
 } // namespace inetkit

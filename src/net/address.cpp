@@ -43,7 +43,10 @@ AddrinfoList lookup(const std::string &host, std::uint16_t port, int flags, cons
     std::string service = std::to_string(port);
     addrinfo *list = nullptr;
     int status = getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &list);
-    if (status == EAI_SYSTEM) fail_errno(errno, std::string(what) + " " + host);
+    if (status == EAI_SYSTEM) {
+        int error = errno; // before the message is built
+        fail_errno(error, std::string(what) + " " + host);
+    }
     if (status != 0)
         fail(resolver_code(status), std::string(what) + " " + host + ": " + gai_strerror(status));
     return AddrinfoList(list);

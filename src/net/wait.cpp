@@ -81,8 +81,9 @@ void CallTimer::wait(int fd, short events, const char *what) {
         pollfd fds[2] = {{fd, events, 0}, {interrupter_.fd_, POLLIN, 0}};
         int ready = ::poll(fds, 2, timeout_ms);
         if (ready < 0) {
-            if (errno == EINTR) continue;
-            fail_errno(errno, std::string(what) + ": poll failed");
+            int error = errno; // before the message is built
+            if (error == EINTR) continue;
+            fail_errno(error, std::string(what) + ": poll failed");
         }
         if (fds[1].revents) {
             // Consume the wake-up; a stale one (a cancel made before this call
