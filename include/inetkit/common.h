@@ -132,12 +132,63 @@ typedef UINT *LPUINT;
 typedef struct INETKIT_HANDLE_ *HCLIENT;
 #define INVALID_CLIENT ((HCLIENT)0)
 
+/* Protocol versions (the TLS wire numbers), for credentials and session info. */
+#define INET_PROTOCOL_DEFAULT 0x0000u
+#define INET_PROTOCOL_TLS1_0  0x0301u
+#define INET_PROTOCOL_TLS1_1  0x0302u
+#define INET_PROTOCOL_TLS1_2  0x0303u
+#define INET_PROTOCOL_TLS1_3  0x0304u
+
+/* Peer verification modes (SECURITYCREDENTIALS.dwVerifyMode). */
+#define INET_VERIFY_AUTO  0u /* clients: VERIFY; servers: QUERY */
+#define INET_VERIFY_NONE  1u /* do not ask for or check the peer's certificate */
+#define INET_VERIFY_QUERY 2u /* ask for and check it, but let the handshake succeed;
+                                read the result with InetGetSecurityInfo */
+#define INET_VERIFY_PEER  3u /* require a valid certificate (servers: a client certificate) */
+
 /*
- * Security credentials for TLS connections (client certificate and key, CA
- * certificates, protocol limits). The members are defined by the TLS part of
- * inetkit; until then every function that takes credentials requires NULL.
+ * A certificate verification callback. It runs on the thread of the call
+ * doing the handshake (hClient is INVALID_CLIENT inside InetConnect, where the
+ * handle does not exist yet), once for each problem found in the peer's chain:
+ * dwError is the OpenSSL X509_V_ERR_* number, dwDepth the certificate's place
+ * in the chain (0 = the peer's own), lpszFingerprint its SHA-256 in upper-case
+ * hex. Return TRUE to accept that problem, FALSE to fail the handshake.
  */
-typedef struct INETKIT_SECURITYCREDENTIALS_ SECURITYCREDENTIALS;
+typedef BOOL (INETKIT_CALL *INETVERIFYPROC)(HCLIENT hClient, DWORD dwError, DWORD dwDepth,
+                                            LPCSTR lpszFingerprint, LPVOID lpParam);
+
+/*
+ * Security credentials and settings for TLS. Zero every member, set dwSize to
+ * sizeof(SECURITYCREDENTIALS) and fill in what you need: NULL strings and 0
+ * numbers mean the documented default. The library copies what it needs
+ * during the call that takes the structure; it keeps no pointer into it.
+ * Later versions only append members (dwSize tells them apart).
+ */
+typedef struct INETKIT_SECURITYCREDENTIALS_ {
+    DWORD dwSize;          /* sizeof(SECURITYCREDENTIALS) */
+    DWORD dwProtocolMin;   /* INET_PROTOCOL_*; default TLS 1.2 (TLS 1.0 with INET_OPTION_SECURE_FALLBACK) */
+    DWORD dwProtocolMax;   /* INET_PROTOCOL_*; default TLS 1.3 */
+    DWORD dwVerifyMode;    /* INET_VERIFY_*; default INET_VERIFY_AUTO */
+    DWORD dwVerifyDepth;   /* longest accepted chain below the peer certificate; 0 = OpenSSL's default (100) */
+    LPCSTR lpszCipherList;    /* TLS 1.2 and older, OpenSSL syntax; default: a modern forward-secret AEAD list */
+    LPCSTR lpszCipherSuites;  /* TLS 1.3, OpenSSL syntax; default: OpenSSL's */
+    LPCSTR lpszCertificateFile; /* our certificate: a PEM file (chain, may hold the key too) or a PKCS#12 file */
+    LPCSTR lpszPrivateKeyFile;  /* PEM key file, if not in lpszCertificateFile */
+    LPCSTR lpszCertificatePem;  /* our certificate chain as PEM text (instead of a file) */
+    LPCSTR lpszPrivateKeyPem;   /* our key as PEM text */
+    LPCSTR lpszPassword;        /* passphrase of the key or the PKCS#12 file */
+    LPCSTR lpszCaFile;          /* trusted CAs (PEM file), in addition to the system's */
+    LPCSTR lpszCaPath;          /* trusted CAs (OpenSSL hashed directory) */
+    LPCSTR lpszCaPem;           /* trusted CAs as PEM text */
+    LPCSTR lpszVerifyName;      /* name (or IP) to verify the peer against, instead of the connect host */
+    LPCSTR lpszIgnoreErrors;    /* "ERROR:FINGERPRINT[,...]": verify errors to accept, each for one
+                                   certificate (X509_V_ERR_* number, SHA-256 in hex); see InetGetVerifyErrors */
+    LPCSTR lpszPinnedPublicKey; /* "sha256//BASE64[;sha256//BASE64...]": the peer key must be one of these */
+    LPCSTR lpszPskIdentity;     /* TLS-PSK identity (client); a server accepts only this identity */
+    LPCSTR lpszPskKey;          /* TLS-PSK key in hex */
+    INETVERIFYPROC lpfnVerify;  /* optional verification callback, with its lpVerifyParam */
+    LPVOID lpVerifyParam;
+} SECURITYCREDENTIALS;
 typedef SECURITYCREDENTIALS *LPSECURITYCREDENTIALS;
 typedef const SECURITYCREDENTIALS *LPCSECURITYCREDENTIALS;
 

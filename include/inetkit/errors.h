@@ -36,7 +36,7 @@
     X(CERTIFICATE_LOAD,          273, "Unable to load the certificate or private key") \
     X(SECURITY_HANDSHAKE,        274, "The security handshake failed") \
     X(CERTIFICATE_UNTRUSTED,     275, "The certificate is not trusted") \
-    X(CERTIFICATE_EXPIRED,       276, "The certificate has expired or is not yet valid") \
+    X(CERTIFICATE_EXPIRED,       276, "The certificate has expired") \
     X(CERTIFICATE_NAME_MISMATCH, 277, "The certificate does not match the host name") \
     X(CERTIFICATE_REVOKED,       278, "The certificate has been revoked") \
     X(CERTIFICATE_INVALID,       279, "The certificate is invalid or malformed") \
@@ -55,6 +55,11 @@
     X(CONNECTION_CLOSED,         605, "The connection was closed by the remote host") \
     X(TOO_MANY_HANDLES,          606, "Too many handles are open") \
     X(SYSTEM,                    607, "Unexpected operating system error") \
+    X(PLAINTEXT_INJECTION,       608, "Plaintext data arrived before the security handshake (possible injection)") \
+    X(CERTIFICATE_NOT_YET_VALID, 609, "The certificate is not yet valid") \
+    X(CERTIFICATE_CHAIN_TOO_LONG, 610, "The certificate chain is longer than the verify depth allows") \
+    X(PUBLIC_KEY_MISMATCH,       611, "The peer's public key does not match the pinned key") \
+    X(CERTIFICATE_REQUIRED,      612, "The peer requires a certificate that was not provided") \
     X(INTERRUPTED,             10004, "A blocking operation was interrupted") \
     X(ACCESS_DENIED,           10013, "Permission denied") \
     X(BAD_ADDRESS,             10014, "Bad address") \

@@ -17,14 +17,27 @@
  *   A call that runs out of either fails with INETKIT_ERROR_TIMED_OUT.
  *   Timeouts given in seconds to InetConnect and InetAccept use 0 for
  *   INET_DEFAULT_TIMEOUT and INET_WAIT_INFINITE for no limit.
+ *
+ * TLS
+ *   A connection is secured at connect (INET_OPTION_SECURE), at accept (a
+ *   listener made with INET_OPTION_SECURE and server credentials), or later on
+ *   a live plain connection with InetStartTls (STARTTLS, either side). Peers
+ *   are verified by default: the system's CAs plus any the credentials add,
+ *   and for clients the host name (DNS name or IP literal) too. Once secured,
+ *   InetRead, InetWrite and the rest carry encrypted data unchanged.
+ *   Verification failures have their own codes (275-279, 609-612); the
+ *   message carries OpenSSL's reason.
  */
 #ifndef INETKIT_INET_H
 #define INETKIT_INET_H
 
 #include "common.h"
 
-/* Options for InetConnect, InetListen and InetAccept. Unknown bits are refused. */
+/* Options for InetConnect, InetListen, InetAccept and InetStartTls. Unknown bits are refused. */
 #define INET_OPTION_NONE        0x00000000u
+#define INET_OPTION_TRUSTEDSITE 0x00000800u /* TLS: do not verify the peer's certificate at all */
+#define INET_OPTION_SECURE      0x00001000u /* TLS at connect (implicit TLS) or at accept */
+#define INET_OPTION_SECURE_FALLBACK 0x00010000u /* TLS: also allow TLS 1.0/1.1 and legacy ciphers */
 #define INET_OPTION_PREFER_IPV6 0x00004000u /* try IPv6 addresses before IPv4 */
 #define INET_OPTION_FREETHREAD  0x00008000u /* any thread may use the handle; calls are serialised */
 
@@ -111,15 +124,17 @@ INETKIT_API DWORD INETKIT_CALL InetGetErrorString(DWORD dwErrorCode, LPSTR lpszT
  * an IPv6 literal with or without brackets) on nPort (1-65535).
  * Every address of the host is tried in turn within nTimeout seconds in all:
  * IPv4 first, or IPv6 first with INET_OPTION_PREFER_IPV6. nTimeout also
- * becomes the connection's inactivity timeout. lpCredentials must be NULL
- * (TLS credentials are not supported yet).
+ * becomes the connection's inactivity timeout. INET_OPTION_SECURE makes the
+ * TLS handshake part of the connect (within the same nTimeout); lpCredentials
+ * (optional) sets how. The credentials are checked before any traffic.
  * Thread: any; the calling thread owns the new handle.
  * Returns: the handle, or INVALID_CLIENT with the last error set:
  *   INETKIT_ERROR_NOT_INITIALIZED, INETKIT_ERROR_INVALID_PARAMETER,
- *   INETKIT_ERROR_NOT_SUPPORTED (credentials), INETKIT_ERROR_HOST_NOT_FOUND and
+ *   INETKIT_ERROR_HOST_NOT_FOUND and
  *   the other 1100x codes, INETKIT_ERROR_CONNECTION_REFUSED,
  *   INETKIT_ERROR_TIMED_OUT, INETKIT_ERROR_NETWORK_UNREACHABLE,
- *   INETKIT_ERROR_HOST_UNREACHABLE, INETKIT_ERROR_TOO_MANY_HANDLES.
+ *   INETKIT_ERROR_HOST_UNREACHABLE, INETKIT_ERROR_TOO_MANY_HANDLES, the TLS
+ *   codes (270-284) and the certificate codes (609-612).
  */
 INETKIT_API HCLIENT INETKIT_CALL InetConnect(LPCSTR lpszHost, UINT nPort, UINT nTimeout,
                                              DWORD dwOptions,
@@ -130,7 +145,9 @@ INETKIT_API HCLIENT INETKIT_CALL InetConnect(LPCSTR lpszHost, UINT nPort, UINT n
  * address; NULL or "" for every interface, IPv6 and IPv4 where the system
  * allows) and nLocalPort (0 picks a free port: read it with
  * InetGetLocalAddress). nBacklog 0 uses the system maximum. Options:
- * INET_OPTION_FREETHREAD. lpCredentials must be NULL.
+ * INET_OPTION_FREETHREAD; INET_OPTION_SECURE with lpCredentials holding the
+ * server certificate and key (or a PSK) makes InetAccept do the TLS
+ * handshake. The credentials are loaded and checked here.
  * Returns: a listener handle, or INVALID_CLIENT (INETKIT_ERROR_ADDRESS_IN_USE,
  *          INETKIT_ERROR_ADDRESS_NOT_AVAILABLE, INETKIT_ERROR_INVALID_PARAMETER, ...).
  */
@@ -142,7 +159,9 @@ INETKIT_API HCLIENT INETKIT_CALL InetListen(LPCSTR lpszLocalAddress, UINT nLocal
  * InetAccept - wait up to nTimeout seconds for a client on listener hServer
  * and return a connection handle owned by the calling thread. dwOptions:
  * INET_OPTION_FREETHREAD for the new connection. The connection's inactivity
- * timeout is INET_DEFAULT_TIMEOUT seconds.
+ * timeout is INET_DEFAULT_TIMEOUT seconds. On a secure listener the TLS
+ * handshake happens here, within nTimeout; a client that fails it is
+ * dropped and the call fails with its TLS code.
  * Returns: the handle, or INVALID_CLIENT (INETKIT_ERROR_TIMED_OUT,
  *          INETKIT_ERROR_CANCELED, INETKIT_ERROR_INVALID_HANDLE, ...).
  */
@@ -274,6 +293,131 @@ INETKIT_API DWORD INETKIT_CALL InetGetTimeout(HCLIENT hClient, DWORD dwKind,
  */
 INETKIT_API DWORD INETKIT_CALL InetSetTraceCallback(HCLIENT hClient, INETTRACEPROC lpfnTrace,
                                                     LPVOID lpParam) INETKIT_NOEXCEPT;
+
+/* ---- TLS ---------------------------------------------------------------- */
+
+/*
+ * InetStartTls - secure a live plain connection (STARTTLS). On a connection
+ * made by InetConnect the library is the TLS client and verifies the host
+ * given to InetConnect (or lpszVerifyName); on one made by InetAccept it is
+ * the server, and lpCredentials must hold a certificate and key (or a PSK).
+ * dwOptions: INET_OPTION_TRUSTEDSITE, INET_OPTION_SECURE_FALLBACK.
+ * If any plaintext byte has arrived and not been read when the upgrade
+ * starts, nothing is sent, the bytes stay readable, and the call fails with
+ * INETKIT_ERROR_PLAINTEXT_INJECTION: treat the connection as compromised.
+ * A failed handshake leaves the connection unusable; disconnect it.
+ * Returns: 0, INETKIT_ERROR_PLAINTEXT_INJECTION, INETKIT_ERROR_NOT_SUPPORTED
+ *          (already secure), the TLS and certificate codes, timeouts.
+ */
+INETKIT_API DWORD INETKIT_CALL InetStartTls(HCLIENT hClient, DWORD dwOptions,
+                                            LPCSECURITYCREDENTIALS lpCredentials) INETKIT_NOEXCEPT;
+
+/*
+ * InetCheckCredentials - load and check credentials without any network
+ * traffic: files and PEM text parse, the passphrase opens the key, the key
+ * matches the certificate, CA sources load, the ignore list, pins and PSK key
+ * are well formed. bServer: TRUE when they are meant for a server (which
+ * then needs a certificate or a PSK). InetConnect, InetListen and
+ * InetStartTls run the same checks first.
+ * Returns: 0, INETKIT_ERROR_INVALID_PARAMETER (dwSize, malformed strings),
+ *          INETKIT_ERROR_CERTIFICATE_LOAD (unreadable, wrong passphrase),
+ *          INETKIT_ERROR_SECURITY_CREDENTIALS (key/certificate mismatch, ...).
+ */
+INETKIT_API DWORD INETKIT_CALL InetCheckCredentials(LPCSECURITYCREDENTIALS lpCredentials,
+                                                    BOOL bServer) INETKIT_NOEXCEPT;
+
+/*
+ * InetCreateCredentials - a checked SECURITYCREDENTIALS that the library
+ * allocates: dwSize set, the certificate file (PEM or PKCS#12), key file and
+ * passphrase copied in (each may be NULL), and checked as by
+ * InetCheckCredentials. The caller may set further members. Free it with
+ * InetDeleteCredentials, and only with that.
+ * Returns: 0 with *lplpCredentials set, or an error with it set to NULL.
+ */
+INETKIT_API DWORD INETKIT_CALL InetCreateCredentials(LPCSTR lpszCertificateFile,
+                                                     LPCSTR lpszPrivateKeyFile, LPCSTR lpszPassword,
+                                                     LPSECURITYCREDENTIALS *lplpCredentials) INETKIT_NOEXCEPT;
+
+/* InetDeleteCredentials - free credentials from InetCreateCredentials (NULL is a no-op). */
+INETKIT_API DWORD INETKIT_CALL InetDeleteCredentials(LPSECURITYCREDENTIALS lpCredentials) INETKIT_NOEXCEPT;
+
+/* Session details of a secured connection. */
+typedef struct INETSECURITYINFO_ {
+    DWORD dwSize;              /* set to sizeof(INETSECURITYINFO) before the call */
+    DWORD dwProtocol;          /* INET_PROTOCOL_TLS1_x, or 0 on a plain connection */
+    DWORD dwCipherBits;        /* secret bits of the cipher */
+    BOOL bResumed;             /* the session was resumed from an earlier one */
+    DWORD dwVerifyResult;      /* OpenSSL's X509_V_* result for the peer (0 = OK) */
+    DWORD dwVerifyErrors;      /* problems seen during verification (see InetGetVerifyErrors) */
+    DWORD dwPeerCertificates;  /* certificates the peer sent (0 if none) */
+    BOOL bLocalCertificate;    /* we presented a certificate */
+    char szProtocol[16];       /* "TLSv1.3" */
+    char szCipher[64];         /* "TLS_AES_256_GCM_SHA384" */
+} INETSECURITYINFO;
+
+/*
+ * InetGetSecurityInfo - fill *lpInfo for hClient. A plain connection gives
+ * 0 with dwProtocol 0. Returns: 0, INETKIT_ERROR_INVALID_PARAMETER (NULL or
+ * a dwSize smaller than the first version of the structure).
+ */
+INETKIT_API DWORD INETKIT_CALL InetGetSecurityInfo(HCLIENT hClient, INETSECURITYINFO *lpInfo) INETKIT_NOEXCEPT;
+
+/* Fields for InetGetSecurityValue. */
+#define INET_SECURITY_PROTOCOL      1u /* as dwProtocol */
+#define INET_SECURITY_CIPHER_BITS   2u
+#define INET_SECURITY_RESUMED       3u
+#define INET_SECURITY_VERIFY_RESULT 4u
+#define INET_SECURITY_PEER_CERTIFICATES 5u
+
+/* InetGetSecurityValue - one numeric field of InetGetSecurityInfo. */
+INETKIT_API DWORD INETKIT_CALL InetGetSecurityValue(HCLIENT hClient, DWORD dwField,
+                                                    LPDWORD lpdwValue) INETKIT_NOEXCEPT;
+
+/*
+ * InetGetVerifyErrors - the problems found while verifying the peer, one per
+ * line as "ERROR:FINGERPRINT:DEPTH:description" (size-query idiom). The first
+ * two fields are exactly what lpszIgnoreErrors accepts. Empty if none.
+ */
+INETKIT_API DWORD INETKIT_CALL InetGetVerifyErrors(HCLIENT hClient, LPSTR lpszErrors,
+                                                   LPDWORD lpcchErrors) INETKIT_NOEXCEPT;
+
+/* Certificates for InetGetCertificateInfo: 0..n-1 = the peer's chain (0 is the peer's own). */
+#define INET_CERTIFICATE_LOCAL 0xFFFFFFFFu /* the certificate we presented */
+
+/* Fields for InetGetCertificateInfo; all text except INET_CERT_DER. */
+#define INET_CERT_SUBJECT     1u  /* RFC 2253 distinguished name */
+#define INET_CERT_ISSUER      2u
+#define INET_CERT_SERIAL      3u  /* upper-case hex */
+#define INET_CERT_NOT_BEFORE  4u  /* "YYYY-MM-DDTHH:MM:SSZ" */
+#define INET_CERT_NOT_AFTER   5u
+#define INET_CERT_SAN         6u  /* "DNS:a.example,IP:127.0.0.1" */
+#define INET_CERT_FINGERPRINT 7u  /* SHA-256, upper-case hex */
+#define INET_CERT_PEM         8u
+#define INET_CERT_DER         9u  /* binary: *lpcbValue is a byte count, no NUL is added */
+#define INET_CERT_PUBLIC_KEY_PIN 10u /* "sha256//BASE64" of the public key, for lpszPinnedPublicKey */
+
+/*
+ * InetGetCertificateInfo - one field of one certificate of a secured
+ * connection, size-query idiom (for INET_CERT_DER the sizes count bytes
+ * without a NUL). Returns: 0, INETKIT_ERROR_INVALID_PARAMETER (no such
+ * certificate or field), INETKIT_ERROR_SECURITY_NOT_ESTABLISHED (plain
+ * connection), INETKIT_ERROR_INSUFFICIENT_BUFFER.
+ */
+INETKIT_API DWORD INETKIT_CALL InetGetCertificateInfo(HCLIENT hClient, DWORD dwCertificate, DWORD dwField,
+                                                      LPVOID lpValue, LPDWORD lpcbValue) INETKIT_NOEXCEPT;
+
+/* What InetGetLibraryInfo reports. */
+#define INET_LIBRARY_VERSION         1u /* "1.0.0" */
+#define INET_LIBRARY_OPENSSL_VERSION 2u /* OpenSSL's version text, e.g. "OpenSSL 3.0.x ..." */
+#define INET_LIBRARY_OPENSSL_BUILT   3u /* the OpenSSL version inetkit was compiled against */
+#define INET_LIBRARY_CARES_VERSION   4u /* c-ares version, e.g. "1.18.1" */
+
+/*
+ * InetGetLibraryInfo - a version string of inetkit or a dependency
+ * (size-query idiom). Thread: any; no initialisation needed.
+ */
+INETKIT_API DWORD INETKIT_CALL InetGetLibraryInfo(DWORD dwWhat, LPSTR lpszValue,
+                                                  LPDWORD lpcchValue) INETKIT_NOEXCEPT;
 
 INETKIT_END_DECLS
 

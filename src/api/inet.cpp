@@ -1,15 +1,22 @@
 // The Inet family's exports: each one is argument checks, a handle lease and
 // one engine call, inside the exception barrier.
 #include "api/barrier.hpp"
+#include "api/credentials.hpp"
 #include "core/library.hpp"
 #include "net/connection.hpp"
 
 #include <inetkit/inet.h>
 
+#include <ares.h>
+#include <openssl/crypto.h>
+#include <openssl/opensslv.h>
+
 #include <climits>
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 
 namespace inetkit::api {
@@ -64,9 +71,18 @@ Milliseconds from_seconds(UINT seconds) {
     return Milliseconds(seconds * 1000ll);
 }
 
-void refuse_credentials(LPCSECURITYCREDENTIALS credentials) {
-    if (credentials)
-        fail(INETKIT_ERROR_NOT_SUPPORTED, "security credentials are not supported by this version of inetkit");
+// The TLS context for InetConnect/InetListen, or none for a plain handle.
+std::shared_ptr<net::TlsContext> secure_context(DWORD options, LPCSECURITYCREDENTIALS credentials, bool server) {
+    if (options & INET_OPTION_SECURE) return tls_context(credentials, options, server);
+    if (credentials || (options & tls_options))
+        fail(INETKIT_ERROR_INVALID_PARAMETER,
+             "TLS credentials or options without INET_OPTION_SECURE (pass them to InetStartTls to upgrade later)");
+    return nullptr;
+}
+
+const net::TlsStream &secured(const net::Connection &connection) {
+    if (!connection.tls()) fail(INETKIT_ERROR_SECURITY_NOT_ESTABLISHED, "the connection is not secure");
+    return *connection.tls();
 }
 
 HCLIENT issue(std::shared_ptr<HandleObject> object) { return HandleTable::instance().insert(std::move(object)); }
@@ -136,12 +152,18 @@ HCLIENT INETKIT_CALL InetConnect(LPCSTR lpszHost, UINT nPort, UINT nTimeout, DWO
                                  LPCSECURITYCREDENTIALS lpCredentials) noexcept {
     return guarded_create([&] {
         library::require(library::Family::Inet);
-        check_options(dwOptions, INET_OPTION_PREFER_IPV6 | INET_OPTION_FREETHREAD);
-        refuse_credentials(lpCredentials);
+        check_options(dwOptions, INET_OPTION_PREFER_IPV6 | INET_OPTION_FREETHREAD | INET_OPTION_SECURE | tls_options);
         std::string host = net::checked_host(lpszHost);
         std::uint16_t port = checked_port(nPort, false);
-        auto connection = net::Connection::connect(host, port, from_seconds(nTimeout),
-                                                   (dwOptions & INET_OPTION_PREFER_IPV6) != 0);
+        auto tls = secure_context(dwOptions, lpCredentials, false); // checked before any traffic
+        Milliseconds timeout = from_seconds(nTimeout);
+        auto started = net::Clock::now();
+        auto connection = net::Connection::connect(host, port, timeout, (dwOptions & INET_OPTION_PREFER_IPV6) != 0);
+        if (tls) {
+            // The handshake gets what the connect left of the same timeout.
+            auto used = std::chrono::duration_cast<Milliseconds>(net::Clock::now() - started);
+            connection->start_tls(tls, timeout == no_limit ? no_limit : std::max(Milliseconds(1), timeout - used));
+        }
         return issue(std::make_shared<InetConnectionObject>(std::move(connection),
                                                             (dwOptions & INET_OPTION_FREETHREAD) != 0));
     });
@@ -151,12 +173,11 @@ HCLIENT INETKIT_CALL InetListen(LPCSTR lpszLocalAddress, UINT nLocalPort, UINT n
                                 LPCSECURITYCREDENTIALS lpCredentials) noexcept {
     return guarded_create([&] {
         library::require(library::Family::Inet);
-        check_options(dwOptions, INET_OPTION_FREETHREAD);
-        refuse_credentials(lpCredentials);
+        check_options(dwOptions, INET_OPTION_FREETHREAD | INET_OPTION_SECURE | tls_options);
         std::string address = lpszLocalAddress && *lpszLocalAddress ? net::checked_host(lpszLocalAddress) : "";
         std::uint16_t port = checked_port(nLocalPort, true);
         int backlog = nBacklog > INT_MAX ? INT_MAX : static_cast<int>(nBacklog);
-        auto listener = net::Listener::listen(address, port, backlog);
+        auto listener = net::Listener::listen(address, port, backlog, secure_context(dwOptions, lpCredentials, true));
         return issue(std::make_shared<InetListenerObject>(std::move(listener),
                                                           (dwOptions & INET_OPTION_FREETHREAD) != 0));
     });
@@ -297,6 +318,165 @@ DWORD INETKIT_CALL InetSetTraceCallback(HCLIENT hClient, INETTRACEPROC lpfnTrace
             // Reads and writes are bounded by DWORD sizes, so size fits.
             lpfnTrace(handle, static_cast<DWORD>(direction), data, static_cast<DWORD>(size), lpParam);
         });
+    });
+}
+
+DWORD INETKIT_CALL InetStartTls(HCLIENT hClient, DWORD dwOptions, LPCSECURITYCREDENTIALS lpCredentials) noexcept {
+    return with_handle<InetConnectionObject>(hClient, connection_kind, [&](InetConnectionObject &object) {
+        check_options(dwOptions, tls_options);
+        net::Connection &connection = *object.connection;
+        auto context = tls_context(lpCredentials, dwOptions, connection.accepted());
+        struct HandshakeHandle { // verify callbacks see this handle
+            explicit HandshakeHandle(HCLIENT h) { handshake_handle = h; }
+            ~HandshakeHandle() { handshake_handle = INVALID_CLIENT; }
+        } current(hClient);
+        connection.start_tls(std::move(context), connection.timeouts().call);
+    });
+}
+
+DWORD INETKIT_CALL InetCheckCredentials(LPCSECURITYCREDENTIALS lpCredentials, BOOL bServer) noexcept {
+    return guarded([&] {
+        require_argument(lpCredentials, "lpCredentials");
+        tls_context(lpCredentials, INET_OPTION_NONE, bServer != FALSE);
+    });
+}
+
+namespace {
+// InetCreateCredentials hands out the first member; the strings live beside it.
+struct OwnedCredentials {
+    SECURITYCREDENTIALS credentials{};
+    std::string certificate_file, private_key_file, password;
+};
+std::mutex owned_mutex;
+std::set<SECURITYCREDENTIALS *> owned; // what InetDeleteCredentials may free
+const char *c_str_or_null(const std::string &s) { return s.empty() ? nullptr : s.c_str(); }
+} // namespace
+
+DWORD INETKIT_CALL InetCreateCredentials(LPCSTR lpszCertificateFile, LPCSTR lpszPrivateKeyFile, LPCSTR lpszPassword,
+                                         LPSECURITYCREDENTIALS *lplpCredentials) noexcept {
+    if (lplpCredentials) *lplpCredentials = nullptr;
+    return guarded([&] {
+        require_argument(lplpCredentials, "lplpCredentials");
+        auto created = std::make_unique<OwnedCredentials>();
+        created->certificate_file = lpszCertificateFile ? lpszCertificateFile : "";
+        created->private_key_file = lpszPrivateKeyFile ? lpszPrivateKeyFile : "";
+        created->password = lpszPassword ? lpszPassword : "";
+        SECURITYCREDENTIALS &c = created->credentials;
+        c.dwSize = sizeof c;
+        c.lpszCertificateFile = c_str_or_null(created->certificate_file);
+        c.lpszPrivateKeyFile = c_str_or_null(created->private_key_file);
+        c.lpszPassword = c_str_or_null(created->password);
+        tls_context(&c, INET_OPTION_NONE, false);
+        std::lock_guard lock(owned_mutex);
+        owned.insert(&c);
+        *lplpCredentials = &created.release()->credentials;
+    });
+}
+
+DWORD INETKIT_CALL InetDeleteCredentials(LPSECURITYCREDENTIALS lpCredentials) noexcept {
+    return guarded([&] {
+        if (!lpCredentials) return;
+        std::lock_guard lock(owned_mutex);
+        if (owned.erase(lpCredentials) == 0)
+            fail(INETKIT_ERROR_INVALID_PARAMETER, "these credentials were not made by InetCreateCredentials, or were already deleted");
+        // credentials is the first member, so the pointer is the OwnedCredentials'.
+        delete reinterpret_cast<OwnedCredentials *>(lpCredentials);
+    });
+}
+
+DWORD INETKIT_CALL InetGetSecurityInfo(HCLIENT hClient, INETSECURITYINFO *lpInfo) noexcept {
+    return with_handle<InetConnectionObject>(hClient, connection_kind, [&](InetConnectionObject &object) {
+        require_argument(lpInfo, "lpInfo");
+        if (lpInfo->dwSize < sizeof(INETSECURITYINFO))
+            fail(INETKIT_ERROR_INVALID_PARAMETER, "INETSECURITYINFO.dwSize is " + std::to_string(lpInfo->dwSize) +
+                                                      "; set it to sizeof(INETSECURITYINFO)");
+        DWORD size = lpInfo->dwSize;
+        std::memset(lpInfo, 0, sizeof *lpInfo);
+        lpInfo->dwSize = size;
+        const net::TlsStream *tls = object.connection->tls();
+        if (!tls) return;
+        net::SecurityDetails d = tls->details();
+        lpInfo->dwProtocol = d.protocol;
+        lpInfo->dwCipherBits = d.cipher_bits;
+        lpInfo->bResumed = d.resumed;
+        lpInfo->dwVerifyResult = static_cast<DWORD>(d.verify_result);
+        lpInfo->dwVerifyErrors = static_cast<DWORD>(d.verify_errors);
+        lpInfo->dwPeerCertificates = static_cast<DWORD>(d.peer_certificates);
+        lpInfo->bLocalCertificate = d.local_certificate;
+        std::snprintf(lpInfo->szProtocol, sizeof lpInfo->szProtocol, "%s", d.protocol_name.c_str());
+        std::snprintf(lpInfo->szCipher, sizeof lpInfo->szCipher, "%s", d.cipher.c_str());
+    });
+}
+
+DWORD INETKIT_CALL InetGetSecurityValue(HCLIENT hClient, DWORD dwField, LPDWORD lpdwValue) noexcept {
+    return with_handle<InetConnectionObject>(hClient, connection_kind, [&](InetConnectionObject &object) {
+        require_argument(lpdwValue, "lpdwValue");
+        const net::TlsStream *tls = object.connection->tls();
+        net::SecurityDetails d = tls ? tls->details() : net::SecurityDetails{};
+        switch (dwField) {
+        case INET_SECURITY_PROTOCOL: *lpdwValue = d.protocol; break;
+        case INET_SECURITY_CIPHER_BITS: *lpdwValue = d.cipher_bits; break;
+        case INET_SECURITY_RESUMED: *lpdwValue = d.resumed; break;
+        case INET_SECURITY_VERIFY_RESULT: *lpdwValue = static_cast<DWORD>(d.verify_result); break;
+        case INET_SECURITY_PEER_CERTIFICATES: *lpdwValue = static_cast<DWORD>(d.peer_certificates); break;
+        default: fail(INETKIT_ERROR_INVALID_PARAMETER, "dwField " + std::to_string(dwField) + " is not an INET_SECURITY_* value");
+        }
+    });
+}
+
+DWORD INETKIT_CALL InetGetVerifyErrors(HCLIENT hClient, LPSTR lpszErrors, LPDWORD lpcchErrors) noexcept {
+    return with_handle<InetConnectionObject>(hClient, connection_kind, [&](InetConnectionObject &object) {
+        std::string lines;
+        for (const net::VerifyProblem &p : secured(*object.connection).problems())
+            lines += std::to_string(p.error) + ":" + p.fingerprint + ":" + std::to_string(p.depth) + ":" + p.description + "\n";
+        copy_out(lines, lpszErrors, lpcchErrors);
+    });
+}
+
+DWORD INETKIT_CALL InetGetCertificateInfo(HCLIENT hClient, DWORD dwCertificate, DWORD dwField, LPVOID lpValue,
+                                          LPDWORD lpcbValue) noexcept {
+    return with_handle<InetConnectionObject>(hClient, connection_kind, [&](InetConnectionObject &object) {
+        require_argument(lpcbValue, "lpcbValue");
+        bool local = dwCertificate == INET_CERTIFICATE_LOCAL;
+        net::CertificateText c = secured(*object.connection).certificate(local ? 0 : dwCertificate, local);
+        const std::string *field = nullptr;
+        switch (dwField) {
+        case INET_CERT_SUBJECT: field = &c.subject; break;
+        case INET_CERT_ISSUER: field = &c.issuer; break;
+        case INET_CERT_SERIAL: field = &c.serial; break;
+        case INET_CERT_NOT_BEFORE: field = &c.not_before; break;
+        case INET_CERT_NOT_AFTER: field = &c.not_after; break;
+        case INET_CERT_SAN: field = &c.san; break;
+        case INET_CERT_FINGERPRINT: field = &c.fingerprint; break;
+        case INET_CERT_PEM: field = &c.pem; break;
+        case INET_CERT_PUBLIC_KEY_PIN: field = &c.public_key_pin; break;
+        case INET_CERT_DER: {
+            DWORD needed = static_cast<DWORD>(c.der.size());
+            if (!lpValue || *lpcbValue < needed) {
+                DWORD given = *lpcbValue;
+                *lpcbValue = needed;
+                fail(INETKIT_ERROR_INSUFFICIENT_BUFFER, "the certificate is " + std::to_string(needed) +
+                                                            " bytes of DER; the buffer holds " + std::to_string(lpValue ? given : 0));
+            }
+            std::memcpy(lpValue, c.der.data(), c.der.size());
+            *lpcbValue = needed;
+            return;
+        }
+        default: fail(INETKIT_ERROR_INVALID_PARAMETER, "dwField " + std::to_string(dwField) + " is not an INET_CERT_* value");
+        }
+        copy_out(*field, static_cast<LPSTR>(lpValue), lpcbValue);
+    });
+}
+
+DWORD INETKIT_CALL InetGetLibraryInfo(DWORD dwWhat, LPSTR lpszValue, LPDWORD lpcchValue) noexcept {
+    return guarded([&] {
+        switch (dwWhat) {
+        case INET_LIBRARY_VERSION: copy_out(INETKIT_VERSION_STRING, lpszValue, lpcchValue); break;
+        case INET_LIBRARY_OPENSSL_VERSION: copy_out(OpenSSL_version(OPENSSL_VERSION), lpszValue, lpcchValue); break;
+        case INET_LIBRARY_OPENSSL_BUILT: copy_out(OPENSSL_VERSION_TEXT, lpszValue, lpcchValue); break;
+        case INET_LIBRARY_CARES_VERSION: copy_out(ares_version(nullptr), lpszValue, lpcchValue); break;
+        default: fail(INETKIT_ERROR_INVALID_PARAMETER, "dwWhat " + std::to_string(dwWhat) + " is not an INET_LIBRARY_* value");
+        }
     });
 }
 

@@ -99,7 +99,7 @@ std::unique_ptr<Connection> Connection::connect(const std::string &host, std::ui
                 if (error != 0) fail_errno(error, what);
             }
             set_option(socket.fd(), IPPROTO_TCP, TCP_NODELAY, 1);
-            return std::make_unique<Connection>(std::move(socket), Timeouts{timeout, no_limit});
+            return std::make_unique<Connection>(std::move(socket), Timeouts{timeout, no_limit}, host, port);
         } catch (const Error &error) {
             last = error;
         }
@@ -110,9 +110,57 @@ std::unique_ptr<Connection> Connection::connect(const std::string &host, std::ui
     throw last;
 }
 
-Connection::Connection(Socket socket, Timeouts timeouts) : socket_(std::move(socket)), timeouts_(timeouts) {}
+Connection::Connection(Socket socket, Timeouts timeouts, std::string peer_name, std::uint16_t peer_port)
+    : socket_(std::move(socket)), timeouts_(timeouts), peer_name_(std::move(peer_name)), peer_port_(peer_port) {}
+
+Connection::~Connection() {
+    if (tls_) tls_->close_notify();
+}
+
+void Connection::start_tls(std::shared_ptr<TlsContext> context, Milliseconds limit) {
+    if (tls_) fail(INETKIT_ERROR_NOT_SUPPORTED, "the connection is already secure");
+    bool server = context->settings().server;
+    if (server != accepted())
+        fail(INETKIT_ERROR_INVALID_PARAMETER, server ? "server credentials on a connection this side opened"
+                                                     : "client settings on an accepted connection");
+    // Bytes the peer sent before our handshake began are not ours to trust
+    // (STARTTLS response injection). A client expects nothing at all before
+    // its ClientHello; a server may already hold the ClientHello in the
+    // socket, but nothing in our own read buffer.
+    int waiting = 0;
+    if (!server && ::ioctl(socket_.fd(), FIONREAD, &waiting) != 0) waiting = 0;
+    if (buffered() > 0 || waiting > 0)
+        fail(INETKIT_ERROR_PLAINTEXT_INJECTION,
+             std::to_string(buffered() + static_cast<std::size_t>(std::max(waiting, 0))) +
+                 " plaintext bytes arrived before the TLS handshake; nothing was sent and they stay unread");
+    std::string peer_key = server ? "" : peer_name_ + ":" + std::to_string(peer_port_);
+    auto stream = std::make_unique<TlsStream>(std::move(context), socket_.fd(), peer_name_, peer_key);
+    CallTimer timer(interrupter_, Timeouts{timeouts_.inactivity, limit});
+    stream->handshake(timer);
+    tls_ = std::move(stream);
+}
 
 std::size_t Connection::receive(void *buffer, std::size_t size, CallTimer *timer) {
+    while (tls_) {
+        std::size_t n = 0;
+        switch (tls_->read(buffer, size, n)) {
+        case TlsStream::Io::Done:
+            if (timer) timer->progress();
+            if (trace_) trace_(TraceDirection::Receive, buffer, n);
+            return n;
+        case TlsStream::Io::End:
+            end_of_stream_ = true;
+            return 0;
+        case TlsStream::Io::WantRead:
+            if (!timer) return 0;
+            timer->wait(socket_.fd(), POLLIN, "read");
+            break;
+        case TlsStream::Io::WantWrite:
+            if (!timer) return 0;
+            timer->wait(socket_.fd(), POLLOUT, "read");
+            break;
+        }
+    }
     for (;;) {
         ssize_t n = ::recv(socket_.fd(), buffer, size, 0);
         if (n > 0) {
@@ -214,6 +262,8 @@ std::size_t Connection::peek(void *buffer, std::size_t size) {
 }
 
 std::size_t Connection::available() {
+    // Under TLS only decrypted bytes count; the socket holds ciphertext.
+    if (tls_) return buffered() + tls_->pending();
     int pending = 0;
     if (!end_of_stream_ && ::ioctl(socket_.fd(), FIONREAD, &pending) != 0) fail_errno(errno, "cannot query the socket");
     return buffered() + static_cast<std::size_t>(std::max(pending, 0));
@@ -224,6 +274,20 @@ void Connection::write(const void *data, std::size_t size, std::size_t &written)
     if (size == 0) return;
     const char *bytes = static_cast<const char *>(data);
     CallTimer timer(interrupter_, timeouts_);
+    while (written < size && tls_) {
+        timer.check_interrupted();
+        std::size_t n = 0;
+        switch (tls_->write(bytes + written, size - written, n)) {
+        case TlsStream::Io::Done:
+            if (trace_) trace_(TraceDirection::Send, bytes + written, n);
+            written += n;
+            timer.progress();
+            break;
+        case TlsStream::Io::WantRead: timer.wait(socket_.fd(), POLLIN, "write"); break;
+        case TlsStream::Io::WantWrite:
+        case TlsStream::Io::End: timer.wait(socket_.fd(), POLLOUT, "write"); break;
+        }
+    }
     while (written < size) {
         timer.check_interrupted();
         ssize_t n = ::send(socket_.fd(), bytes + written, size - written, MSG_NOSIGNAL);
@@ -253,7 +317,8 @@ void Connection::shutdown(ShutdownDirection direction) {
 
 // ---- Listener --------------------------------------------------------------
 
-std::unique_ptr<Listener> Listener::listen(const std::string &address, std::uint16_t port, int backlog) {
+std::unique_ptr<Listener> Listener::listen(const std::string &address, std::uint16_t port, int backlog,
+                                           std::shared_ptr<TlsContext> tls) {
     bool any_interface = false;
     SocketAddress local = numeric_address(address, port, &any_interface);
     Socket socket;
@@ -271,18 +336,25 @@ std::unique_ptr<Listener> Listener::listen(const std::string &address, std::uint
         int error = errno; // before describe() runs
         fail_errno(error, "cannot listen on " + describe(local));
     }
-    return std::make_unique<Listener>(std::move(socket));
+    return std::make_unique<Listener>(std::move(socket), std::move(tls));
 }
 
 std::unique_ptr<Connection> Listener::accept(Milliseconds timeout, Timeouts connection_timeouts) {
     CallTimer timer(interrupter_, Timeouts{no_limit, timeout});
+    Clock::time_point started = Clock::now();
     for (;;) {
         timer.check_interrupted();
         int fd = ::accept4(socket_.fd(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd >= 0) {
             Socket socket(fd);
             set_option(fd, IPPROTO_TCP, TCP_NODELAY, 1);
-            return std::make_unique<Connection>(std::move(socket), connection_timeouts);
+            auto connection = std::make_unique<Connection>(std::move(socket), connection_timeouts);
+            if (tls_) {
+                // The handshake shares the accept's deadline; a client that fails it is dropped.
+                auto left = timeout == no_limit ? no_limit : std::max(Milliseconds(1), timeout - std::chrono::duration_cast<Milliseconds>(Clock::now() - started));
+                connection->start_tls(tls_, left);
+            }
+            return connection;
         }
         // A client that gave up while queued is not the listener's failure.
         if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO) continue;

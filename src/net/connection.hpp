@@ -2,6 +2,7 @@
 #pragma once
 
 #include "net/socket.hpp"
+#include "net/tls.hpp"
 #include "net/wait.hpp"
 
 #include <cstddef>
@@ -22,7 +23,16 @@ public:
     // Tries each address of host in turn within timeout in all.
     static std::unique_ptr<Connection> connect(const std::string &host, std::uint16_t port,
                                                Milliseconds timeout, bool prefer_ipv6);
-    Connection(Socket socket, Timeouts timeouts);
+    // peer_name: the host a client connected to ("" for accepted connections).
+    Connection(Socket socket, Timeouts timeouts, std::string peer_name = "", std::uint16_t peer_port = 0);
+    ~Connection();
+
+    // TLS handshake on this connection within limit (client or server as the
+    // context says). Refuses with PLAINTEXT_INJECTION when unread plaintext
+    // is waiting: it would otherwise be mistaken for protected data.
+    void start_tls(std::shared_ptr<TlsContext> context, Milliseconds limit);
+    const TlsStream *tls() const noexcept { return tls_.get(); }
+    bool accepted() const noexcept { return peer_name_.empty(); }
 
     // Blocks for at least one byte; returns 0 at end of stream.
     std::size_t read(void *buffer, std::size_t size);
@@ -59,7 +69,10 @@ private:
 
     Socket socket_;
     Timeouts timeouts_;
+    std::string peer_name_;
+    std::uint16_t peer_port_;
     Interrupter interrupter_;
+    std::unique_ptr<TlsStream> tls_;
     TraceFunction trace_;
     std::vector<char> buffer_;
     std::size_t begin_ = 0, end_ = 0;
@@ -70,8 +83,10 @@ private:
 
 class Listener {
 public:
-    static std::unique_ptr<Listener> listen(const std::string &address, std::uint16_t port, int backlog);
-    explicit Listener(Socket socket) : socket_(std::move(socket)) {}
+    // With a server context, accept() also does the TLS handshake.
+    static std::unique_ptr<Listener> listen(const std::string &address, std::uint16_t port, int backlog,
+                                            std::shared_ptr<TlsContext> tls);
+    Listener(Socket socket, std::shared_ptr<TlsContext> tls) : socket_(std::move(socket)), tls_(std::move(tls)) {}
 
     // Waits up to timeout for a client.
     std::unique_ptr<Connection> accept(Milliseconds timeout, Timeouts connection_timeouts);
@@ -83,6 +98,7 @@ public:
 
 private:
     Socket socket_;
+    std::shared_ptr<TlsContext> tls_;
     Interrupter interrupter_;
 };
 

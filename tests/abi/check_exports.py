@@ -12,10 +12,12 @@ from pathlib import Path
 
 FAMILY_PREFIXES = ("Inet", "Pop", "Mx")
 MACRO_PREFIXES = ("INETKIT_", "INET_", "POP_", "MX_")
+# Win32-style upper-case type names carry the family in front: INETSECURITYINFO, POPMESSAGEINFO.
+TYPE_PREFIXES = ("INETKIT_", "INET", "POP", "MX")
 # Win32 names the header defines only where windows.h does not.
 WIN32_NAMES = {"TRUE", "FALSE", "INVALID_CLIENT", "HCLIENT", "BYTE", "WORD", "DWORD", "BOOL", "INT", "LONG",
                "UINT", "LPSTR", "LPCSTR", "LPVOID", "LPCVOID", "LPDWORD", "LPUINT", "SECURITYCREDENTIALS",
-               "LPSECURITYCREDENTIALS", "LPCSECURITYCREDENTIALS", "INETTRACEPROC"}
+               "LPSECURITYCREDENTIALS", "LPCSECURITYCREDENTIALS"}
 
 
 def def_exports(repo: Path) -> list:
@@ -38,8 +40,9 @@ def check_headers(repo: Path) -> list:
         for macro in re.findall(r"^\s*#\s*define\s+(\w+)", text, re.M):
             if not macro.startswith(MACRO_PREFIXES) and macro not in WIN32_NAMES:
                 problems.append(f"{header.name}: macro {macro} lacks an inetkit prefix")
-        for typedef in re.findall(r"typedef\s+[^;]*?\b(\w+)\s*;", text) + re.findall(r"\(\s*INETKIT_CALL\s*\*\s*(\w+)\)", text):
-            if typedef not in WIN32_NAMES and not typedef.startswith(MACRO_PREFIXES):
+        flat = re.sub(r"\{[^{}]*\}", "", text)  # struct bodies: their members are not type names
+        for typedef in re.findall(r"typedef\s+[^;]*?\b(\w+)\s*;", flat) + re.findall(r"\(\s*INETKIT_CALL\s*\*\s*(\w+)\)", flat):
+            if typedef not in WIN32_NAMES and not typedef.startswith(TYPE_PREFIXES):
                 problems.append(f"{header.name}: type {typedef} lacks an inetkit prefix")
     exports = def_exports(repo)
     if exports != sorted(exports):

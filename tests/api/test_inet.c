@@ -189,9 +189,19 @@ static void test_connect_arguments(void **state) {
         assert_true(InetConnect(cases[i].host, cases[i].port, 1, cases[i].options, NULL) == INVALID_CLIENT);
         assert_int_equal(InetGetLastError(), INETKIT_ERROR_INVALID_PARAMETER);
     }
-    int placeholder = 0;
-    assert_true(InetConnect("127.0.0.1", 80, 1, 0, (LPCSECURITYCREDENTIALS)&placeholder) == INVALID_CLIENT);
-    assert_int_equal(InetGetLastError(), INETKIT_ERROR_NOT_SUPPORTED);
+    /* Credentials or TLS options without INET_OPTION_SECURE are refused, not ignored. */
+    SECURITYCREDENTIALS credentials;
+    memset(&credentials, 0, sizeof credentials);
+    credentials.dwSize = sizeof credentials;
+    assert_true(InetConnect("127.0.0.1", 80, 1, 0, &credentials) == INVALID_CLIENT);
+    assert_int_equal(InetGetLastError(), INETKIT_ERROR_INVALID_PARAMETER);
+    assert_true(InetConnect("127.0.0.1", 80, 1, INET_OPTION_TRUSTEDSITE, NULL) == INVALID_CLIENT);
+    assert_int_equal(InetGetLastError(), INETKIT_ERROR_INVALID_PARAMETER);
+    /* A structure whose dwSize is wrong is refused before any traffic. */
+    credentials.dwSize = 8;
+    assert_true(InetConnect("127.0.0.1", 80, 1, INET_OPTION_SECURE, &credentials) == INVALID_CLIENT);
+    assert_int_equal(InetGetLastError(), INETKIT_ERROR_INVALID_PARAMETER);
+    assert_non_null(strstr(last_message(), "dwSize"));
     assert_true(InetListen("not-numeric", 0, 0, 0, NULL) == INVALID_CLIENT);
     assert_int_equal(InetGetLastError(), INETKIT_ERROR_HOST_NOT_FOUND);
     assert_true(InetListen("127.0.0.1", 0, 0, INET_OPTION_PREFER_IPV6, NULL) == INVALID_CLIENT);
