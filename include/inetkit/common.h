@@ -148,8 +148,10 @@ typedef struct INETKIT_HANDLE_ *HCLIENT;
 
 /*
  * A certificate verification callback. It runs on the thread of the call
- * doing the handshake (hClient is INVALID_CLIENT inside InetConnect, where the
- * handle does not exist yet), once for each problem found in the peer's chain:
+ * doing the handshake (hClient is the handle inside InetStartTls, and
+ * INVALID_CLIENT inside InetConnect and InetAccept, whose handle does not
+ * exist yet), once for each problem found in the peer's chain that the
+ * ignore list does not already cover:
  * dwError is the OpenSSL X509_V_ERR_* number, dwDepth the certificate's place
  * in the chain (0 = the peer's own), lpszFingerprint its SHA-256 in upper-case
  * hex. Return TRUE to accept that problem, FALSE to fail the handshake.
@@ -169,7 +171,9 @@ typedef struct INETKIT_SECURITYCREDENTIALS_ {
     DWORD dwProtocolMin;   /* INET_PROTOCOL_*; default TLS 1.2 (TLS 1.0 with INET_OPTION_SECURE_FALLBACK) */
     DWORD dwProtocolMax;   /* INET_PROTOCOL_*; default TLS 1.3 */
     DWORD dwVerifyMode;    /* INET_VERIFY_*; default INET_VERIFY_AUTO */
-    DWORD dwVerifyDepth;   /* longest accepted chain below the peer certificate; 0 = OpenSSL's default (100) */
+    DWORD dwVerifyDepth;   /* most certificates the peer's chain may hold, its own and the trusted
+                              root included (a longer one fails with CERTIFICATE_CHAIN_TOO_LONG);
+                              0 = OpenSSL's default limit */
     LPCSTR lpszCipherList;    /* TLS 1.2 and older, OpenSSL syntax; default: a modern forward-secret AEAD list */
     LPCSTR lpszCipherSuites;  /* TLS 1.3, OpenSSL syntax; default: OpenSSL's */
     LPCSTR lpszCertificateFile; /* our certificate: a PEM file (chain, may hold the key too) or a PKCS#12 file */
