@@ -117,7 +117,7 @@ Connection::~Connection() {
     if (tls_) tls_->close_notify();
 }
 
-void Connection::start_tls(std::shared_ptr<TlsContext> context, Milliseconds limit) {
+void Connection::start_tls(std::shared_ptr<TlsContext> context, Milliseconds limit, Interrupter *interrupter) {
     if (tls_) fail(INETKIT_ERROR_NOT_SUPPORTED, "the connection is already secure");
     bool server = context->settings().server;
     if (server != accepted())
@@ -135,7 +135,7 @@ void Connection::start_tls(std::shared_ptr<TlsContext> context, Milliseconds lim
                  " plaintext bytes arrived before the TLS handshake; nothing was sent and they stay unread");
     std::string peer_key = server ? "" : peer_name_ + ":" + std::to_string(peer_port_);
     auto stream = std::make_unique<TlsStream>(std::move(context), socket_.fd(), peer_name_, peer_key);
-    CallTimer timer(interrupter_, Timeouts{timeouts_.inactivity, limit});
+    CallTimer timer(interrupter ? *interrupter : interrupter_, Timeouts{timeouts_.inactivity, limit});
     stream->handshake(timer);
     tls_ = std::move(stream);
 }
@@ -352,7 +352,7 @@ std::unique_ptr<Connection> Listener::accept(Milliseconds timeout, Timeouts conn
             if (tls_) {
                 // The handshake shares the accept's deadline; a client that fails it is dropped.
                 auto left = timeout == no_limit ? no_limit : std::max(Milliseconds(1), timeout - std::chrono::duration_cast<Milliseconds>(Clock::now() - started));
-                connection->start_tls(tls_, left);
+                connection->start_tls(tls_, left, &interrupter_);
             }
             return connection;
         }

@@ -30,7 +30,9 @@ public:
     // TLS handshake on this connection within limit (client or server as the
     // context says). Refuses with PLAINTEXT_INJECTION when unread plaintext
     // is waiting: it would otherwise be mistaken for protected data.
-    void start_tls(std::shared_ptr<TlsContext> context, Milliseconds limit);
+    // interrupter: whose cancel or close stops the handshake (default: this
+    // connection's; InetAccept passes the listener's).
+    void start_tls(std::shared_ptr<TlsContext> context, Milliseconds limit, Interrupter *interrupter = nullptr);
     const TlsStream *tls() const noexcept { return tls_.get(); }
     bool accepted() const noexcept { return peer_name_.empty(); }
 
