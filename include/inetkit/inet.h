@@ -127,6 +127,11 @@ INETKIT_API DWORD INETKIT_CALL InetGetErrorString(DWORD dwErrorCode, LPSTR lpszT
  * becomes the connection's inactivity timeout. INET_OPTION_SECURE makes the
  * TLS handshake part of the connect (within the same nTimeout); lpCredentials
  * (optional) sets how. The credentials are checked before any traffic.
+ * Credentials or TLS options without INET_OPTION_SECURE are refused with
+ * INETKIT_ERROR_INVALID_PARAMETER (pass them to InetStartTls instead). With
+ * TLS 1.3 a server that refuses our certificate says so after the
+ * handshake: the first InetRead then fails (INETKIT_ERROR_CERTIFICATE_REQUIRED
+ * when we sent none).
  * Thread: any; the calling thread owns the new handle.
  * Returns: the handle, or INVALID_CLIENT with the last error set:
  *   INETKIT_ERROR_NOT_INITIALIZED, INETKIT_ERROR_INVALID_PARAMETER,

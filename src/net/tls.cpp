@@ -664,8 +664,16 @@ TlsStream::Io TlsStream::read(void *buffer, std::size_t size, std::size_t &trans
         int system_error = errno;
         fail_errno(system_error, "TLS receive");
     }
-    if (ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING || error == SSL_ERROR_SYSCALL)
+    int reason = ERR_GET_REASON(ERR_peek_last_error());
+    if (reason == SSL_R_UNEXPECTED_EOF_WHILE_READING || error == SSL_ERROR_SYSCALL)
         fail(INETKIT_ERROR_CONNECTION_CLOSED, "the peer closed the connection without a TLS close_notify (the data may be truncated)");
+    // With TLS 1.3 a server's verdict on our certificate arrives after our
+    // side of the handshake is done, as an alert on the first read.
+    if (reason == SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED)
+        fail(INETKIT_ERROR_CERTIFICATE_REQUIRED, "the server requires a client certificate: " + openssl_reason());
+    if (reason == SSL_R_SSLV3_ALERT_BAD_CERTIFICATE || reason == SSL_R_TLSV1_ALERT_UNKNOWN_CA ||
+        reason == SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED || reason == SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN)
+        fail(INETKIT_ERROR_SECURITY_HANDSHAKE, "the server refused our certificate: " + openssl_reason());
     fail(INETKIT_ERROR_DECRYPTING_DATA, "TLS receive failed: " + openssl_reason());
 }
 

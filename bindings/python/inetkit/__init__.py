@@ -8,8 +8,17 @@ Quick start::
         conn.write_line("HELLO")
         print(conn.read_line())
 
+TLS::
+
+    creds = inetkit.Credentials(ca_file="ca.pem")
+    with inetkit.Connection.connect("localhost", 8443, timeout=5, secure=True,
+                                    credentials=creds) as conn:
+        print(conn.security.protocol_name, conn.peer_certificate().subject)
+
 Every failure raises :class:`InetError` (or a subclass) carrying the
-library's :class:`ErrorCode` and message. The shared library is found through
+library's :class:`ErrorCode` and message; TLS failures raise
+:class:`SecurityError` subclasses (certificate problems:
+:class:`CertificateError`). The shared library is found through
 ``INETKIT_LIBRARY``, next to this package, in the source tree's ``build/``,
 or on the system, and is loaded on first use, not on import.
 """
@@ -17,8 +26,20 @@ or on the system, and is loaded on first use, not on import.
 from .errors import (
     BusyError,
     CanceledError,
+    CertificateChainTooLongError,
+    CertificateError,
+    CertificateExpiredError,
+    CertificateInvalidError,
+    CertificateLoadError,
+    CertificateNameMismatchError,
+    CertificateNotYetValidError,
+    CertificateRequiredError,
+    CertificateRevokedError,
+    CertificateUntrustedError,
     ConnectionClosedError,
+    CredentialsError,
     ErrorCode,
+    HandshakeError,
     HostNotFoundError,
     InetConnectionAbortedError,
     InetConnectionError,
@@ -30,13 +51,34 @@ from .errors import (
     InvalidParameterError,
     LineTooLongError,
     NotInitializedError,
+    PlaintextInjectionError,
+    PublicKeyMismatchError,
     ReentrantCallError,
+    SecurityError,
+    SecurityNotEstablishedError,
     WrongThreadError,
     error_string,
     last_error_code,
     last_error_message,
 )
-from .inet import Connection, Listener, Shutdown, TraceDirection, version, version_number
+from .inet import (
+    Connection,
+    Listener,
+    Shutdown,
+    TraceDirection,
+    library_info,
+    version,
+    version_number,
+)
+from .tls import (
+    Certificate,
+    Credentials,
+    Protocol,
+    SecurityField,
+    SecurityInfo,
+    VerifyError,
+    VerifyMode,
+)
 from ._native import LibraryNotFoundError, library_path
 
 __version__ = "1.0.0"
@@ -44,9 +86,23 @@ __version__ = "1.0.0"
 __all__ = [
     "BusyError",
     "CanceledError",
+    "Certificate",
+    "CertificateChainTooLongError",
+    "CertificateError",
+    "CertificateExpiredError",
+    "CertificateInvalidError",
+    "CertificateLoadError",
+    "CertificateNameMismatchError",
+    "CertificateNotYetValidError",
+    "CertificateRequiredError",
+    "CertificateRevokedError",
+    "CertificateUntrustedError",
     "Connection",
     "ConnectionClosedError",
+    "Credentials",
+    "CredentialsError",
     "ErrorCode",
+    "HandshakeError",
     "HostNotFoundError",
     "InetConnectionAbortedError",
     "InetConnectionError",
@@ -60,13 +116,23 @@ __all__ = [
     "LineTooLongError",
     "Listener",
     "NotInitializedError",
+    "PlaintextInjectionError",
+    "Protocol",
+    "PublicKeyMismatchError",
     "ReentrantCallError",
+    "SecurityError",
+    "SecurityField",
+    "SecurityInfo",
+    "SecurityNotEstablishedError",
     "Shutdown",
     "TraceDirection",
+    "VerifyError",
+    "VerifyMode",
     "WrongThreadError",
     "error_string",
     "last_error_code",
     "last_error_message",
+    "library_info",
     "library_path",
     "version",
     "version_number",

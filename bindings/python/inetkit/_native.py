@@ -8,7 +8,11 @@ This module is the only place that knows about the C ABI:
 * :func:`find_library` decides which shared object to load, and
   :func:`library` loads it on first use (thread-safe) and applies the
   prototypes. Importing this module never loads anything.
-* The ``INET_*`` constants mirror ``include/inetkit/inet.h``.
+* The ``INET_*`` constants mirror ``include/inetkit/common.h`` and
+  ``include/inetkit/inet.h``; :class:`SECURITYCREDENTIALS` and
+  :class:`INETSECURITYINFO` are the two structures of the TLS API, member for
+  member (ctypes lays them out like the C compiler, so pointer members land at
+  the right offsets on 32- and 64-bit builds alike).
 
 All exports use the cdecl calling convention, hence :class:`ctypes.CDLL`.
 ctypes releases the GIL around every foreign call, so a blocking inetkit call
@@ -36,13 +40,20 @@ __all__ = [
     "library_candidates",
     "library",
     "library_path",
+    "query_bytes",
     "query_string",
+    "SECURITYCREDENTIALS",
+    "INETSECURITYINFO",
+    "INETVERIFYPROC",
+    "INETTRACEPROC",
 ]
 
 # ---- C types (include/inetkit/common.h) --------------------------------------
 
 DWORD = ctypes.c_uint32
 UINT = ctypes.c_uint
+#: ``int32_t`` (TRUE is 1, FALSE is 0).
+BOOL = ctypes.c_int32
 LPDWORD = ctypes.POINTER(DWORD)
 LPUINT = ctypes.POINTER(UINT)
 #: Output string buffer: pass a ``ctypes.create_string_buffer`` (or None).
@@ -55,20 +66,130 @@ LPVOID = ctypes.c_void_p
 LPCVOID = ctypes.c_void_p
 #: Opaque handle token; 0 (None in ctypes) is INVALID_CLIENT.
 HCLIENT = ctypes.c_void_p
-#: Always NULL until TLS credentials exist.
-LPCSECURITYCREDENTIALS = ctypes.c_void_p
 
 #: ``void (*)(HCLIENT, DWORD dwDirection, LPCVOID lpData, DWORD cbData, LPVOID lpParam)``
 INETTRACEPROC = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_void_p,
                                  ctypes.c_uint32, ctypes.c_void_p)
+
+#: ``BOOL (*)(HCLIENT hClient, DWORD dwError, DWORD dwDepth, LPCSTR lpszFingerprint, LPVOID lpParam)``
+#: (common.h). Return nonzero to accept the reported verification problem.
+INETVERIFYPROC = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_uint32,
+                                  ctypes.c_char_p, ctypes.c_void_p)
+
+
+class SECURITYCREDENTIALS(ctypes.Structure):
+    """``SECURITYCREDENTIALS`` of common.h, member for member.
+
+    Zero-initialised by ctypes; set ``dwSize`` to ``ctypes.sizeof(SECURITYCREDENTIALS)``
+    (:meth:`new` does). ``LPCSTR`` members take ``bytes`` (NUL-terminated by
+    ctypes) or None; the structure keeps a reference to the bytes assigned.
+    """
+
+    _fields_ = [
+        ("dwSize", DWORD),
+        ("dwProtocolMin", DWORD),
+        ("dwProtocolMax", DWORD),
+        ("dwVerifyMode", DWORD),
+        ("dwVerifyDepth", DWORD),
+        ("lpszCipherList", LPCSTR),
+        ("lpszCipherSuites", LPCSTR),
+        ("lpszCertificateFile", LPCSTR),
+        ("lpszPrivateKeyFile", LPCSTR),
+        ("lpszCertificatePem", LPCSTR),
+        ("lpszPrivateKeyPem", LPCSTR),
+        ("lpszPassword", LPCSTR),
+        ("lpszCaFile", LPCSTR),
+        ("lpszCaPath", LPCSTR),
+        ("lpszCaPem", LPCSTR),
+        ("lpszVerifyName", LPCSTR),
+        ("lpszIgnoreErrors", LPCSTR),
+        ("lpszPinnedPublicKey", LPCSTR),
+        ("lpszPskIdentity", LPCSTR),
+        ("lpszPskKey", LPCSTR),
+        ("lpfnVerify", INETVERIFYPROC),
+        ("lpVerifyParam", LPVOID),
+    ]
+
+    @classmethod
+    def new(cls) -> "SECURITYCREDENTIALS":
+        """A zeroed structure with ``dwSize`` set."""
+        return cls(dwSize=ctypes.sizeof(cls))
+
+
+LPSECURITYCREDENTIALS = ctypes.POINTER(SECURITYCREDENTIALS)
+#: Pass ``ctypes.byref(structure)``, a pointer, or None (no credentials).
+LPCSECURITYCREDENTIALS = LPSECURITYCREDENTIALS
+
+
+class INETSECURITYINFO(ctypes.Structure):
+    """``INETSECURITYINFO`` of inet.h: session details of a secured connection."""
+
+    _fields_ = [
+        ("dwSize", DWORD),
+        ("dwProtocol", DWORD),
+        ("dwCipherBits", DWORD),
+        ("bResumed", BOOL),
+        ("dwVerifyResult", DWORD),
+        ("dwVerifyErrors", DWORD),
+        ("dwPeerCertificates", DWORD),
+        ("bLocalCertificate", BOOL),
+        ("szProtocol", ctypes.c_char * 16),
+        ("szCipher", ctypes.c_char * 64),
+    ]
+
+    @classmethod
+    def new(cls) -> "INETSECURITYINFO":
+        """A zeroed structure with ``dwSize`` set."""
+        return cls(dwSize=ctypes.sizeof(cls))
+
+
+LPINETSECURITYINFO = ctypes.POINTER(INETSECURITYINFO)
 
 # ---- Constants (include/inetkit/common.h, include/inetkit/inet.h) ------------
 
 INVALID_CLIENT = 0
 
 INET_OPTION_NONE = 0x00000000
+INET_OPTION_TRUSTEDSITE = 0x00000800
+INET_OPTION_SECURE = 0x00001000
+INET_OPTION_SECURE_FALLBACK = 0x00010000
 INET_OPTION_PREFER_IPV6 = 0x00004000
 INET_OPTION_FREETHREAD = 0x00008000
+
+INET_PROTOCOL_DEFAULT = 0x0000
+INET_PROTOCOL_TLS1_0 = 0x0301
+INET_PROTOCOL_TLS1_1 = 0x0302
+INET_PROTOCOL_TLS1_2 = 0x0303
+INET_PROTOCOL_TLS1_3 = 0x0304
+
+INET_VERIFY_AUTO = 0
+INET_VERIFY_NONE = 1
+INET_VERIFY_QUERY = 2
+INET_VERIFY_PEER = 3
+
+INET_SECURITY_PROTOCOL = 1
+INET_SECURITY_CIPHER_BITS = 2
+INET_SECURITY_RESUMED = 3
+INET_SECURITY_VERIFY_RESULT = 4
+INET_SECURITY_PEER_CERTIFICATES = 5
+
+INET_CERTIFICATE_LOCAL = 0xFFFFFFFF
+
+INET_CERT_SUBJECT = 1
+INET_CERT_ISSUER = 2
+INET_CERT_SERIAL = 3
+INET_CERT_NOT_BEFORE = 4
+INET_CERT_NOT_AFTER = 5
+INET_CERT_SAN = 6
+INET_CERT_FINGERPRINT = 7
+INET_CERT_PEM = 8
+INET_CERT_DER = 9
+INET_CERT_PUBLIC_KEY_PIN = 10
+
+INET_LIBRARY_VERSION = 1
+INET_LIBRARY_OPENSSL_VERSION = 2
+INET_LIBRARY_OPENSSL_BUILT = 3
+INET_LIBRARY_CARES_VERSION = 4
 
 INET_DEFAULT_TIMEOUT = 30
 INET_WAIT_INFINITE = 0xFFFFFFFF
@@ -123,6 +244,16 @@ PROTOTYPES: Dict[str, Prototype] = {
     "InetSetTimeout": (DWORD, [HCLIENT, DWORD, DWORD]),
     "InetGetTimeout": (DWORD, [HCLIENT, DWORD, LPDWORD]),
     "InetSetTraceCallback": (DWORD, [HCLIENT, INETTRACEPROC, LPVOID]),
+    # TLS
+    "InetStartTls": (DWORD, [HCLIENT, DWORD, LPCSECURITYCREDENTIALS]),
+    "InetCheckCredentials": (DWORD, [LPCSECURITYCREDENTIALS, BOOL]),
+    "InetCreateCredentials": (DWORD, [LPCSTR, LPCSTR, LPCSTR, ctypes.POINTER(LPSECURITYCREDENTIALS)]),
+    "InetDeleteCredentials": (DWORD, [LPSECURITYCREDENTIALS]),
+    "InetGetSecurityInfo": (DWORD, [HCLIENT, LPINETSECURITYINFO]),
+    "InetGetSecurityValue": (DWORD, [HCLIENT, DWORD, LPDWORD]),
+    "InetGetVerifyErrors": (DWORD, [HCLIENT, LPSTR, LPDWORD]),
+    "InetGetCertificateInfo": (DWORD, [HCLIENT, DWORD, DWORD, LPVOID, LPDWORD]),
+    "InetGetLibraryInfo": (DWORD, [DWORD, LPSTR, LPDWORD]),
 }
 
 # ---- Finding and loading the library -----------------------------------------
@@ -300,29 +431,44 @@ def is_loaded() -> bool:
 
 # ---- The size-query idiom ----------------------------------------------------
 
-def query_string(call: Callable[[Optional[ctypes.Array], Any], int],
-                 initial_size: int = 256) -> Tuple[int, str]:
-    """Run an export that fills a string with the size-query idiom.
+def query_bytes(call: Callable[[Optional[ctypes.Array], Any], int],
+                initial_size: int = 256) -> Tuple[int, bytes]:
+    """Run an export that fills a buffer with the size-query idiom.
 
     ``call(buffer, lpcch)`` must invoke the export with ``buffer`` (a ctypes
     char array) and ``lpcch`` (a pointer to a DWORD holding the buffer size).
     The first try uses ``initial_size`` bytes; on
-    INETKIT_ERROR_INSUFFICIENT_BUFFER it retries once with the size the
-    library asked for.
+    INETKIT_ERROR_INSUFFICIENT_BUFFER it retries with the size the library
+    asked for (at most a few times, in case the value grew meanwhile).
+
+    Returns:
+        ``(rc, data)``: the export's return code and, when it is 0, the
+        ``*lpcch`` bytes the library reported (for strings: without the NUL);
+        ``b""`` otherwise.
+    """
+    size = max(1, initial_size)
+    rc = 0
+    for _ in range(4):
+        buffer = ctypes.create_string_buffer(size)
+        length = DWORD(size)
+        rc = call(buffer, ctypes.byref(length))
+        if rc == 0:
+            return 0, ctypes.string_at(buffer, min(length.value, size))
+        if rc != _ERROR_INSUFFICIENT_BUFFER or length.value <= size:
+            return rc, b""
+        size = length.value
+    return rc, b""
+
+
+def query_string(call: Callable[[Optional[ctypes.Array], Any], int],
+                 initial_size: int = 256) -> Tuple[int, str]:
+    """Run an export that fills a string with the size-query idiom.
+
+    Like :func:`query_bytes`, for text.
 
     Returns:
         ``(rc, text)``: the export's return code and, when it is 0, the
         UTF-8-decoded string (invalid bytes replaced); ``""`` otherwise.
     """
-    size = max(1, initial_size)
-    for _ in range(2):
-        buffer = ctypes.create_string_buffer(size)
-        length = DWORD(size)
-        rc = call(buffer, ctypes.byref(length))
-        if rc == 0:
-            return 0, ctypes.string_at(buffer, min(length.value, size)).decode(
-                "utf-8", "replace")
-        if rc != _ERROR_INSUFFICIENT_BUFFER or length.value <= size:
-            return rc, ""
-        size = length.value
-    return rc, ""
+    rc, data = query_bytes(call, initial_size)
+    return rc, data.decode("utf-8", "replace")

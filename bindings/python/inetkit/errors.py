@@ -15,12 +15,30 @@ ordinary Python handlers work::
         ...
     except TimeoutError:                # InetTimeoutError
         ...
+
+TLS failures derive from :class:`SecurityError`, which is also an
+:class:`ssl.SSLError`; certificate verification failures derive from
+:class:`CertificateError`, which is also an
+:class:`ssl.SSLCertVerificationError` (and so ``ssl.CertificateError``)::
+
+    try:
+        conn = Connection.connect("example.org", 443, secure=True)
+    except CertificateError as exc:     # untrusted, expired, wrong name, ...
+        print(exc.code.name, exc.message)
 """
 
 from __future__ import annotations
 
 import enum
 from typing import Dict, Optional, Type, Union
+
+try:  # the builtin TLS exceptions, so that ``except ssl.SSLError`` works too
+    import ssl as _ssl
+    _SSL_ERROR: Type[BaseException] = _ssl.SSLError
+    _SSL_CERT_ERROR: Type[BaseException] = _ssl.SSLCertVerificationError
+except ImportError:  # a Python built without ssl
+    _SSL_ERROR = OSError
+    _SSL_CERT_ERROR = ValueError
 
 from . import _native
 
@@ -42,6 +60,22 @@ __all__ = [
     "InetConnectionAbortedError",
     "ConnectionClosedError",
     "HostNotFoundError",
+    "SecurityError",
+    "CredentialsError",
+    "CertificateLoadError",
+    "HandshakeError",
+    "CertificateRequiredError",
+    "SecurityNotEstablishedError",
+    "PlaintextInjectionError",
+    "CertificateError",
+    "CertificateUntrustedError",
+    "CertificateExpiredError",
+    "CertificateNotYetValidError",
+    "CertificateNameMismatchError",
+    "CertificateRevokedError",
+    "CertificateInvalidError",
+    "CertificateChainTooLongError",
+    "PublicKeyMismatchError",
     "check",
     "exception_class",
     "error_from_last_call",
@@ -85,6 +119,11 @@ class ErrorCode(enum.IntEnum):
     CONNECTION_CLOSED = 605
     TOO_MANY_HANDLES = 606
     SYSTEM = 607
+    PLAINTEXT_INJECTION = 608
+    CERTIFICATE_NOT_YET_VALID = 609
+    CERTIFICATE_CHAIN_TOO_LONG = 610
+    PUBLIC_KEY_MISMATCH = 611
+    CERTIFICATE_REQUIRED = 612
     INTERRUPTED = 10004
     ACCESS_DENIED = 10013
     BAD_ADDRESS = 10014
@@ -237,6 +276,91 @@ class HostNotFoundError(InetError):
     """Name resolution failed (HOST_NOT_FOUND, TRY_AGAIN, NO_RECOVERY, NO_DATA)."""
 
 
+# ---- TLS ----------------------------------------------------------------------
+
+class SecurityError(InetError, _SSL_ERROR):  # type: ignore[valid-type,misc]
+    """Base of the TLS failures (codes 270-284 and 608-612); also an :class:`ssl.SSLError`.
+
+    Raised as is for SECURITY_LIBRARY, SECURITY_CONTEXT, ENCRYPTING_DATA and
+    DECRYPTING_DATA. The message carries OpenSSL's reason. A connection
+    whose handshake failed is unusable: close it.
+    """
+
+
+class CredentialsError(SecurityError):
+    """The credentials are unusable (SECURITY_CREDENTIALS): the key does not
+    match the certificate, a server has no certificate, ..."""
+
+
+class CertificateLoadError(CredentialsError):
+    """A certificate, key or CA source could not be read, or the passphrase
+    does not open it (CERTIFICATE_LOAD)."""
+
+
+class HandshakeError(SecurityError):
+    """The TLS handshake failed for another reason than the peer's certificate
+    (SECURITY_HANDSHAKE, SECURITY_PROTOCOL, SECURITY_CIPHER)."""
+
+
+class CertificateRequiredError(HandshakeError):
+    """The peer (a server) requires a client certificate that was not
+    provided (CERTIFICATE_REQUIRED)."""
+
+
+class SecurityNotEstablishedError(SecurityError):
+    """The call needs a secured connection and this one is plain
+    (SECURITY_NOT_ESTABLISHED)."""
+
+
+class PlaintextInjectionError(SecurityError):
+    """Plaintext bytes arrived before the STARTTLS handshake (PLAINTEXT_INJECTION).
+
+    Nothing was sent and the bytes stay readable, but treat the connection
+    as compromised (an attacker may have injected them) and close it.
+    """
+
+
+class CertificateError(SecurityError, _SSL_CERT_ERROR):  # type: ignore[valid-type,misc]
+    """Base of the peer-certificate verification failures; also an
+    :class:`ssl.SSLCertVerificationError` (``ssl.CertificateError``).
+
+    See :attr:`Connection.verify_errors` and ``Credentials(ignore_errors=...)``
+    to inspect and accept specific problems.
+    """
+
+
+class CertificateUntrustedError(CertificateError):
+    """No trusted CA vouches for the certificate (CERTIFICATE_UNTRUSTED)."""
+
+
+class CertificateExpiredError(CertificateError):
+    """The certificate has expired (CERTIFICATE_EXPIRED)."""
+
+
+class CertificateNotYetValidError(CertificateError):
+    """The certificate is not valid yet (CERTIFICATE_NOT_YET_VALID)."""
+
+
+class CertificateNameMismatchError(CertificateError):
+    """The certificate does not match the host name or address (CERTIFICATE_NAME_MISMATCH)."""
+
+
+class CertificateRevokedError(CertificateError):
+    """The certificate has been revoked (CERTIFICATE_REVOKED)."""
+
+
+class CertificateInvalidError(CertificateError):
+    """The certificate is invalid or malformed (CERTIFICATE_INVALID)."""
+
+
+class CertificateChainTooLongError(CertificateError):
+    """The chain is longer than the verify depth allows (CERTIFICATE_CHAIN_TOO_LONG)."""
+
+
+class PublicKeyMismatchError(CertificateError):
+    """The peer's public key is not one of the pinned keys (PUBLIC_KEY_MISMATCH)."""
+
+
 _CLASS_BY_CODE: Dict[int, Type[InetError]] = {
     ErrorCode.INVALID_HANDLE: InvalidHandleError,
     ErrorCode.INVALID_PARAMETER: InvalidParameterError,
@@ -258,6 +382,26 @@ _CLASS_BY_CODE: Dict[int, Type[InetError]] = {
     ErrorCode.TRY_AGAIN: HostNotFoundError,
     ErrorCode.NO_RECOVERY: HostNotFoundError,
     ErrorCode.NO_DATA: HostNotFoundError,
+    ErrorCode.SECURITY_LIBRARY: SecurityError,
+    ErrorCode.SECURITY_CONTEXT: SecurityError,
+    ErrorCode.SECURITY_CREDENTIALS: CredentialsError,
+    ErrorCode.CERTIFICATE_LOAD: CertificateLoadError,
+    ErrorCode.SECURITY_HANDSHAKE: HandshakeError,
+    ErrorCode.CERTIFICATE_UNTRUSTED: CertificateUntrustedError,
+    ErrorCode.CERTIFICATE_EXPIRED: CertificateExpiredError,
+    ErrorCode.CERTIFICATE_NAME_MISMATCH: CertificateNameMismatchError,
+    ErrorCode.CERTIFICATE_REVOKED: CertificateRevokedError,
+    ErrorCode.CERTIFICATE_INVALID: CertificateInvalidError,
+    ErrorCode.SECURITY_PROTOCOL: HandshakeError,
+    ErrorCode.SECURITY_CIPHER: HandshakeError,
+    ErrorCode.SECURITY_NOT_ESTABLISHED: SecurityNotEstablishedError,
+    ErrorCode.ENCRYPTING_DATA: SecurityError,
+    ErrorCode.DECRYPTING_DATA: SecurityError,
+    ErrorCode.PLAINTEXT_INJECTION: PlaintextInjectionError,
+    ErrorCode.CERTIFICATE_NOT_YET_VALID: CertificateNotYetValidError,
+    ErrorCode.CERTIFICATE_CHAIN_TOO_LONG: CertificateChainTooLongError,
+    ErrorCode.PUBLIC_KEY_MISMATCH: PublicKeyMismatchError,
+    ErrorCode.CERTIFICATE_REQUIRED: CertificateRequiredError,
 }
 
 

@@ -1,7 +1,15 @@
-"""The Inet family: TCP client and server connections.
+"""The Inet family: TCP client and server connections, plain or TLS.
 
 :class:`Connection` wraps a connection handle (``InetConnect`` /
 ``InetAccept``) and :class:`Listener` a listener handle (``InetListen``).
+
+TLS
+    ``Connection.connect(..., secure=True)`` does the TLS handshake as part
+    of the connect; ``Listener(..., secure=True, credentials=...)`` makes
+    :meth:`Listener.accept` do it; :meth:`Connection.start_tls` upgrades a
+    live plain connection (STARTTLS, either side). Peers are verified by
+    default. :class:`~inetkit.tls.Credentials` says how; see
+    :mod:`inetkit.tls`. Once secured, reading and writing work unchanged.
 
 Threads
     A handle belongs to the thread that created it (the thread that called
@@ -37,7 +45,7 @@ import ctypes
 import enum
 import math
 import threading
-from typing import Any, Callable, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 from . import _native
 from ._native import DWORD, UINT
@@ -47,6 +55,15 @@ from .errors import (
     InvalidParameterError,
     error_from_last_call,
 )
+from .tls import (
+    Certificate,
+    Credentials,
+    NativeCredentials,
+    SecurityField,
+    SecurityInfo,
+    VerifyError,
+    _raise_with_cause,
+)
 
 __all__ = [
     "Connection",
@@ -54,6 +71,7 @@ __all__ = [
     "Shutdown",
     "TraceDirection",
     "TraceCallback",
+    "library_info",
     "version",
     "version_number",
 ]
@@ -126,20 +144,33 @@ def _flush_deferred() -> None:
         lib.InetDisconnect(handle)
 
 
-def _check_call(func: Callable[..., int], *args: Any) -> None:
-    """Call an export that returns an error code; raise if it is nonzero."""
+def _check_call(func: Callable[..., int], *args: Any,
+                credentials: Optional[NativeCredentials] = None) -> None:
+    """Call an export that returns an error code; raise if it is nonzero.
+
+    ``credentials``: the structure passed to the call, whose verify
+    callback's exception (if any) becomes the raised error's ``__cause__``.
+    """
+    if credentials is not None:
+        credentials.take_callback_error()  # forget a stale one
     with _scope:
         rc = func(*args)
         if rc:
-            raise error_from_last_call(rc)
+            _raise_with_cause(error_from_last_call(rc), credentials)
 
 
-def _handle_call(func: Callable[..., Optional[int]], *args: Any) -> int:
-    """Call an export that returns a handle; raise if it is INVALID_CLIENT."""
+def _handle_call(func: Callable[..., Optional[int]], *args: Any,
+                 credentials: Optional[NativeCredentials] = None) -> int:
+    """Call an export that returns a handle; raise if it is INVALID_CLIENT.
+
+    ``credentials``: as for :func:`_check_call`.
+    """
+    if credentials is not None:
+        credentials.take_callback_error()
     with _scope:
         handle = func(*args)
         if not handle:
-            raise error_from_last_call()
+            _raise_with_cause(error_from_last_call(), credentials)
     return handle
 
 
@@ -186,6 +217,46 @@ def version() -> Tuple[int, int, int]:
     return number // 1000000, number // 1000 % 1000, number % 1000
 
 
+_LIBRARY_INFO = (
+    ("inetkit", _native.INET_LIBRARY_VERSION),
+    ("openssl", _native.INET_LIBRARY_OPENSSL_VERSION),
+    ("openssl_built", _native.INET_LIBRARY_OPENSSL_BUILT),
+    ("c_ares", _native.INET_LIBRARY_CARES_VERSION),
+)
+
+
+def library_info() -> Dict[str, str]:
+    """Version strings of inetkit and its dependencies (``InetGetLibraryInfo``).
+
+    Returns:
+        ``{"inetkit": "1.0.0", "openssl": "OpenSSL 3.0.x ...",
+        "openssl_built": <the OpenSSL version inetkit was compiled
+        against>, "c_ares": "1.18.1"}``.
+    """
+    lib = _native.library()
+    info: Dict[str, str] = {}
+    for key, what in _LIBRARY_INFO:
+        with _scope:
+            rc, text = _native.query_string(
+                lambda buffer, length, what=what: lib.InetGetLibraryInfo(what, buffer, length))
+            if rc:
+                raise error_from_last_call(rc)
+        info[key] = text
+    return info
+
+
+def _native_credentials(credentials: Optional[Credentials]) -> Optional[NativeCredentials]:
+    if credentials is None:
+        return None
+    if not isinstance(credentials, Credentials):
+        raise TypeError(f"credentials must be inetkit.Credentials, not {type(credentials).__name__}")
+    return credentials.to_native()
+
+
+def _pointer(native: Optional[NativeCredentials]) -> Any:
+    return native.pointer if native is not None else None
+
+
 # ---- Argument conversion --------------------------------------------------------
 
 def _encode(text: str, what: str) -> bytes:
@@ -226,6 +297,18 @@ def _milliseconds(seconds: Optional[float]) -> int:
     if ms >= _native.INET_WAIT_INFINITE:
         raise InvalidParameterError(ErrorCode.INVALID_PARAMETER, f"timeout too large: {seconds}")
     return ms
+
+
+def _tls_options(*, secure: bool = False, trusted_site: bool = False,
+                 secure_fallback: bool = False) -> int:
+    options = 0
+    if secure:
+        options |= _native.INET_OPTION_SECURE
+    if trusted_site:
+        options |= _native.INET_OPTION_TRUSTEDSITE
+    if secure_fallback:
+        options |= _native.INET_OPTION_SECURE_FALLBACK
+    return options
 
 
 def _thread_id(thread: Union[int, threading.Thread]) -> int:
@@ -369,36 +452,61 @@ class Connection(_Handle):
         """
         super().__init__(handle)
         self._trace_proc: Optional[Any] = None
+        # The structure (and verify trampoline) of the call that secured the
+        # connection, kept alive with it.
+        self._credentials: Optional[NativeCredentials] = None
 
     @classmethod
     def connect(cls, host: str, port: int, timeout: Optional[float] = 0, *,
-                prefer_ipv6: bool = False, freethread: bool = False) -> "Connection":
-        """Open a TCP connection (``InetConnect``).
+                prefer_ipv6: bool = False, freethread: bool = False,
+                secure: bool = False, trusted_site: bool = False,
+                secure_fallback: bool = False,
+                credentials: Optional[Credentials] = None) -> "Connection":
+        """Open a TCP connection (``InetConnect``), optionally secured with TLS.
 
         Args:
             host: a host name, an IPv4 literal or an IPv6 literal (brackets optional).
             port: 1-65535.
             timeout: seconds for the whole connect (every address of the host
-                in turn), and the connection's inactivity timeout afterwards;
-                0 for the library default (30 s), None for no limit.
+                in turn, and the TLS handshake), and the connection's
+                inactivity timeout afterwards; 0 for the library default
+                (30 s), None for no limit.
             prefer_ipv6: try IPv6 addresses before IPv4 ones.
             freethread: let any thread use the connection.
+            secure: do the TLS handshake as part of the connect (implicit
+                TLS). The server's certificate is verified against the
+                system's CAs (plus those of ``credentials``) and ``host``.
+            trusted_site: TLS: do not verify the server's certificate at all.
+            secure_fallback: TLS: also allow TLS 1.0/1.1 and legacy ciphers.
+            credentials: how to secure it (:class:`~inetkit.tls.Credentials`);
+                checked before any traffic. ``trusted_site``,
+                ``secure_fallback`` and ``credentials`` need ``secure=True``
+                (the library refuses them otherwise); to secure the
+                connection later, pass them to :meth:`start_tls` instead.
 
         Raises:
             InetConnectionRefusedError: nothing listens there (a ConnectionRefusedError).
             InetTimeoutError: the timeout ran out (a TimeoutError).
             HostNotFoundError: the name does not resolve.
             InvalidParameterError: a bad host or port.
+            CertificateError: the server's certificate failed verification
+                (a subclass says why: untrusted, expired, wrong name, ...).
+            SecurityError: any other TLS failure (handshake, credentials, ...).
         """
         options = _native.INET_OPTION_NONE
         if prefer_ipv6:
             options |= _native.INET_OPTION_PREFER_IPV6
         if freethread:
             options |= _native.INET_OPTION_FREETHREAD
+        options |= _tls_options(secure=secure, trusted_site=trusted_site,
+                                secure_fallback=secure_fallback)
+        native = _native_credentials(credentials)
         lib = _inet()
         handle = _handle_call(lib.InetConnect, _encode(host, "host"), _uint(port, "port"),
-                              _seconds(timeout), options, None)
-        return cls(handle)
+                              _seconds(timeout), options, _pointer(native), credentials=native)
+        conn = cls(handle)
+        conn._credentials = native
+        return conn
 
     # -- reading
 
@@ -509,6 +617,125 @@ class Connection(_Handle):
         """Stop receiving, sending (the peer sees end of stream) or both."""
         _check_call(_native.library().InetShutdown, self.handle, _uint(how, "how"))
 
+    # -- TLS
+
+    def start_tls(self, credentials: Optional[Credentials] = None, *,
+                  trusted_site: bool = False, secure_fallback: bool = False) -> None:
+        """Secure this live plain connection (STARTTLS, ``InetStartTls``).
+
+        On a connection made by :meth:`connect` this end is the TLS client
+        and verifies the host given to ``connect`` (or
+        ``credentials.verify_name``); on one from :meth:`Listener.accept` it
+        is the server, and ``credentials`` must hold a certificate and key
+        (or a PSK). Both ends must call it, after agreeing in plaintext.
+
+        Args:
+            credentials: how to secure it (:class:`~inetkit.tls.Credentials`).
+            trusted_site: do not verify the peer's certificate at all.
+            secure_fallback: also allow TLS 1.0/1.1 and legacy ciphers.
+
+        Raises:
+            PlaintextInjectionError: plaintext bytes arrived (and were not
+                read) before the upgrade: nothing was sent and the bytes stay
+                readable, but treat the connection as compromised.
+            InetError: ``NOT_SUPPORTED`` when the connection is already secure.
+            CertificateError, SecurityError: the handshake failed; the
+                connection is unusable, close it.
+        """
+        handle = self.handle
+        options = _tls_options(trusted_site=trusted_site, secure_fallback=secure_fallback)
+        native = _native_credentials(credentials)
+        try:
+            _check_call(_native.library().InetStartTls, handle, options, _pointer(native),
+                        credentials=native)
+        finally:
+            if native is not None:
+                self._credentials = native
+
+    @property
+    def security(self) -> Optional[SecurityInfo]:
+        """Session details (``InetGetSecurityInfo``), or None on a plain connection."""
+        info = _native.INETSECURITYINFO.new()
+        _check_call(_native.library().InetGetSecurityInfo, self.handle, ctypes.byref(info))
+        if info.dwProtocol == 0:
+            return None
+        return SecurityInfo._from_struct(info)
+
+    @property
+    def secure(self) -> bool:
+        """True once the connection carries TLS."""
+        return self.security is not None
+
+    def security_value(self, field: Union[SecurityField, int]) -> int:
+        """One numeric field of :attr:`security` (``InetGetSecurityValue``)."""
+        value = DWORD(0)
+        _check_call(_native.library().InetGetSecurityValue, self.handle, _uint(field, "field"),
+                    ctypes.byref(value))
+        return value.value
+
+    @property
+    def verify_errors(self) -> List[VerifyError]:
+        """The problems found while verifying the peer's certificate chain
+        (``InetGetVerifyErrors``); empty if none.
+
+        With ``Credentials(verify_mode=VerifyMode.QUERY)`` the handshake
+        succeeds regardless, and this list says what was wrong; pass it as
+        ``Credentials(ignore_errors=...)`` to accept exactly those problems
+        for exactly those certificates next time.
+        """
+        handle = self.handle
+        lib = _native.library()
+        with _scope:
+            rc, text = _native.query_string(
+                lambda buffer, length: lib.InetGetVerifyErrors(handle, buffer, length), 1024)
+            if rc:
+                raise error_from_last_call(rc)
+        return VerifyError.parse_all(text)
+
+    def _certificate(self, index: int) -> Certificate:
+        handle = self.handle
+        lib = _native.library()
+
+        def fetch(field: int, initial: int) -> bytes:
+            with _scope:
+                rc, data = _native.query_bytes(
+                    lambda buffer, length: lib.InetGetCertificateInfo(handle, index, field,
+                                                                      buffer, length), initial)
+                if rc:
+                    raise error_from_last_call(rc)
+            return data
+
+        return Certificate._fetch(fetch)
+
+    def peer_certificate(self, index: int = 0) -> Certificate:
+        """A certificate of the peer's chain: 0 is the peer's own, then its issuers.
+
+        Raises:
+            SecurityNotEstablishedError: the connection is plain.
+            InvalidParameterError: no such certificate (the peer sent fewer).
+        """
+        if not 0 <= index < _native.INET_CERTIFICATE_LOCAL:
+            raise InvalidParameterError(ErrorCode.INVALID_PARAMETER,
+                                        f"certificate index out of range: {index}")
+        return self._certificate(index)
+
+    def peer_certificate_chain(self) -> List[Certificate]:
+        """Every certificate the peer sent, its own first; empty if none."""
+        info = self.security
+        count = info.peer_certificates if info is not None else 0
+        return [self._certificate(i) for i in range(count)]
+
+    def local_certificate(self) -> Optional[Certificate]:
+        """The certificate this end presented, or None if it presented none.
+
+        Raises:
+            SecurityNotEstablishedError: the connection is plain.
+        """
+        info = self.security
+        if info is not None and not info.local_certificate:
+            return None
+        return self._certificate(_native.INET_CERTIFICATE_LOCAL)
+
     # -- addresses and timeouts
 
     @property
@@ -596,7 +823,7 @@ class Connection(_Handle):
 
 
 class Listener(_Handle):
-    """A listening TCP socket (``InetListen``).
+    """A listening TCP socket (``InetListen``), optionally accepting TLS clients.
 
     Args:
         address: a numeric local address; None or ``""`` for every
@@ -604,19 +831,31 @@ class Listener(_Handle):
         port: the local port; 0 picks a free one (see :attr:`address`).
         backlog: the queue length; 0 for the system maximum.
         freethread: let any thread use the listener.
+        secure: make :meth:`accept` do the TLS handshake; ``credentials``
+            must then hold the server certificate and key (or a PSK).
+        credentials: the server's :class:`~inetkit.tls.Credentials`, loaded
+            and checked here. Its verify callback is kept alive as long as
+            the listener and the connections it accepted.
 
     Raises:
         InetError: ``ADDRESS_IN_USE``, ``ADDRESS_NOT_AVAILABLE``, ...
+        CertificateLoadError, CredentialsError: unusable credentials.
     """
 
     def __init__(self, address: Optional[str] = "127.0.0.1", port: int = 0,
-                 backlog: int = 0, *, freethread: bool = False) -> None:
+                 backlog: int = 0, *, freethread: bool = False, secure: bool = False,
+                 credentials: Optional[Credentials] = None) -> None:
         options = _native.INET_OPTION_FREETHREAD if freethread else _native.INET_OPTION_NONE
+        options |= _tls_options(secure=secure)
         local = _encode(address, "address") if address else None
+        native = _native_credentials(credentials)
         lib = _inet()
         handle = _handle_call(lib.InetListen, local, _uint(port, "port"),
-                              _uint(backlog, "backlog"), options, None)
+                              _uint(backlog, "backlog"), options, _pointer(native),
+                              credentials=native)
         super().__init__(handle)
+        # Alive as long as the listener: InetAccept may call its verify callback.
+        self._credentials: Optional[NativeCredentials] = native
 
     @property
     def address(self) -> Address:
@@ -634,8 +873,13 @@ class Listener(_Handle):
         Raises:
             InetTimeoutError: nobody connected in time (a TimeoutError).
             CanceledError: :meth:`cancel` or :meth:`close` from another thread.
+            CertificateError, SecurityError: on a secure listener, the client
+                failed the TLS handshake (it was dropped; accept again).
         """
         options = _native.INET_OPTION_FREETHREAD if freethread else _native.INET_OPTION_NONE
+        native = self._credentials
         handle = _handle_call(_native.library().InetAccept, self.handle,
-                              _seconds(timeout), options)
-        return Connection(handle)
+                              _seconds(timeout), options, credentials=native)
+        conn = Connection(handle)
+        conn._credentials = native
+        return conn
