@@ -35,7 +35,8 @@
 
 /* Options for InetConnect, InetListen, InetAccept and InetStartTls. Unknown bits are refused. */
 #define INET_OPTION_NONE        0x00000000u
-#define INET_OPTION_TRUSTEDSITE 0x00000800u /* TLS: do not verify the peer's certificate at all */
+#define INET_OPTION_TRUSTEDSITE 0x00000800u /* TLS: no problem with the peer's certificate fails the
+                                               handshake (they are still recorded: InetGetVerifyErrors) */
 #define INET_OPTION_SECURE      0x00001000u /* TLS at connect (implicit TLS) or at accept */
 #define INET_OPTION_SECURE_FALLBACK 0x00010000u /* TLS: also allow TLS 1.0/1.1 and legacy ciphers */
 #define INET_OPTION_PREFER_IPV6 0x00004000u /* try IPv6 addresses before IPv4 */
@@ -352,7 +353,8 @@ typedef struct INETSECURITYINFO_ {
     DWORD dwProtocol;          /* INET_PROTOCOL_TLS1_x, or 0 on a plain connection */
     DWORD dwCipherBits;        /* secret bits of the cipher */
     BOOL bResumed;             /* the session was resumed from an earlier one */
-    DWORD dwVerifyResult;      /* OpenSSL's X509_V_* result for the peer (0 = OK) */
+    DWORD dwVerifyResult;      /* OpenSSL's X509_V_* result for the peer: 0 only if the chain verified
+                                  with no problem at all, even an ignored or accepted one */
     DWORD dwVerifyErrors;      /* problems seen during verification (see InetGetVerifyErrors) */
     DWORD dwPeerCertificates;  /* certificates the peer sent (0 if none) */
     BOOL bLocalCertificate;    /* we presented a certificate */

@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <deque>
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -322,6 +323,17 @@ std::string TlsSettings::key() const {
 namespace {
 std::mutex contexts_mutex;
 std::map<std::string, std::weak_ptr<TlsContext>> contexts;
+// The contexts used last stay alive without a connection, so that a client
+// that reconnects later can still resume its session.
+constexpr std::size_t kept_contexts = 16;
+std::deque<std::shared_ptr<TlsContext>> recent_contexts;
+
+void keep_recent(const std::shared_ptr<TlsContext> &context) {
+    auto found = std::find(recent_contexts.begin(), recent_contexts.end(), context);
+    if (found != recent_contexts.end()) recent_contexts.erase(found);
+    recent_contexts.push_front(context);
+    if (recent_contexts.size() > kept_contexts) recent_contexts.pop_back();
+}
 
 unsigned int psk_client_callback(SSL *ssl, const char *, char *identity, unsigned int max_identity,
                                  unsigned char *key, unsigned int max_key) {
@@ -347,9 +359,13 @@ std::shared_ptr<TlsContext> TlsContext::obtain(const TlsSettings &settings) {
     std::lock_guard lock(contexts_mutex);
     auto found = contexts.find(key);
     if (found != contexts.end())
-        if (auto existing = found->second.lock()) return existing;
+        if (auto existing = found->second.lock()) {
+            keep_recent(existing);
+            return existing;
+        }
     std::shared_ptr<TlsContext> context(new TlsContext(settings));
     contexts[key] = context;
+    keep_recent(context);
     // Forget contexts nobody uses any more.
     for (auto it = contexts.begin(); it != contexts.end();) it = it->second.expired() ? contexts.erase(it) : std::next(it);
     return context;

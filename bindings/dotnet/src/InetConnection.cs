@@ -1,5 +1,6 @@
 // InetConnection.cs - a TCP connection (InetConnect / InetAccept).
 using System;
+using System.Collections.Generic;
 using System.Net;
 using System.Runtime.InteropServices;
 using System.Threading;
@@ -36,9 +37,49 @@ namespace Inetkit
         /// <param name="timeoutSeconds">Time for the whole connect, in seconds; it
         /// also becomes the inactivity timeout. 0 = the library default (30 s),
         /// <see cref="Timeout.Infinite"/> = no limit.</param>
-        /// <param name="options"><see cref="InetOptions.PreferIPv6"/>, <see cref="InetOptions.FreeThread"/>.</param>
+        /// <param name="options"><see cref="InetOptions.PreferIPv6"/>, <see cref="InetOptions.FreeThread"/>,
+        /// and for TLS <see cref="InetOptions.Secure"/>, <see cref="InetOptions.TrustedSite"/>,
+        /// <see cref="InetOptions.SecureFallback"/>.</param>
         public static InetConnection Connect(string host, int port, int timeoutSeconds = 0,
                                              InetOptions options = InetOptions.None)
+        {
+            return ConnectCore(host, port, timeoutSeconds, options, null);
+        }
+
+        /// <summary>Opens a TCP connection with TLS settings (InetConnect):
+        /// <see cref="InetOptions.Secure"/> makes the TLS handshake part of the
+        /// connect, within the same timeout, and <paramref name="credentials"/>
+        /// say how. The credentials are checked before any traffic. Without
+        /// Secure the library refuses credentials and TLS options
+        /// (InvalidParameter): connect plain and pass them to
+        /// <see cref="StartTls"/> instead.</summary>
+        /// <param name="host">A host name or address literal; for TLS also the name
+        /// the server's certificate is verified against (unless
+        /// <see cref="InetCredentials.VerifyName"/> says otherwise).</param>
+        /// <param name="port">1-65535.</param>
+        /// <param name="timeoutSeconds">As for <see cref="Connect(string, int, int, InetOptions)"/>.</param>
+        /// <param name="options">As for <see cref="Connect(string, int, int, InetOptions)"/>.</param>
+        /// <param name="credentials">Our certificate, the CAs to trust, how to
+        /// verify; null for the defaults (verify against the system's CAs).</param>
+        /// <exception cref="InetCertificateException">The server's certificate was refused.</exception>
+        /// <exception cref="InetCredentialsException">Our credentials do not load.</exception>
+        /// <exception cref="InetSecurityException">Another TLS failure.</exception>
+        public static InetConnection Connect(string host, int port, int timeoutSeconds, InetOptions options,
+                                             InetCredentials credentials)
+        {
+            return ConnectCore(host, port, timeoutSeconds, options, credentials);
+        }
+
+        /// <summary>Opens a TLS connection: <see cref="Connect(string, int, int, InetOptions, InetCredentials)"/>
+        /// with <see cref="InetOptions.Secure"/> added to <paramref name="options"/>.</summary>
+        public static InetConnection ConnectSecure(string host, int port, InetCredentials credentials = null,
+                                                   int timeoutSeconds = 0, InetOptions options = InetOptions.None)
+        {
+            return ConnectCore(host, port, timeoutSeconds, options | InetOptions.Secure, credentials);
+        }
+
+        private static InetConnection ConnectCore(string host, int port, int timeoutSeconds, InetOptions options,
+                                                  InetCredentials credentials)
         {
             if (host == null)
             {
@@ -48,11 +89,15 @@ namespace Inetkit
             byte[] nativeHost = Utf8.ToNative(host, "host");
             uint timeout = SecondsToNative(timeoutSeconds, "timeoutSeconds");
             InetLibrary.EnsureInitialized();
-            InetConnectionHandle safeHandle = InetSafeHandle.Create(new InetConnectionHandle(), delegate
+            using (NativeCredentials native = NativeCredentials.From(credentials))
             {
-                return NativeMethods.InetConnect(nativeHost, (uint)port, timeout, (uint)options, IntPtr.Zero);
-            });
-            return new InetConnection(safeHandle);
+                InetConnectionHandle safeHandle = InetSafeHandle.Create(new InetConnectionHandle(), delegate
+                {
+                    return NativeMethods.InetConnect(nativeHost, (uint)port, timeout, (uint)options, native.Pointer);
+                });
+                safeHandle.KeepAlive(native.VerifyProc);
+                return new InetConnection(safeHandle);
+            }
         }
 
         /// <summary>The underlying handle.</summary>
@@ -286,6 +331,144 @@ namespace Inetkit
                 // Only now may the previous delegate be collected.
                 handle.TraceProc = proc;
             }
+        }
+
+        // ---- TLS ---------------------------------------------------------------
+
+        /// <summary>Secures this live plain connection (STARTTLS, InetStartTls). On
+        /// a connection made by Connect this side is the TLS client and verifies
+        /// the host given to Connect (or <see cref="InetCredentials.VerifyName"/>);
+        /// on one made by Accept it is the server, and
+        /// <paramref name="credentials"/> must hold a certificate and key (or a PSK).</summary>
+        /// <param name="options"><see cref="InetOptions.TrustedSite"/>, <see cref="InetOptions.SecureFallback"/>.</param>
+        /// <param name="credentials">null for the defaults (clients only).</param>
+        /// <exception cref="InetPlaintextInjectionException">Unread plaintext was
+        /// waiting: nothing was sent and the bytes stay readable, but the
+        /// connection must be treated as compromised.</exception>
+        /// <exception cref="InetException">NotSupported: already secure.</exception>
+        /// <exception cref="InetSecurityException">The handshake failed; the
+        /// connection is unusable, dispose it.</exception>
+        public void StartTls(InetOptions options = InetOptions.None, InetCredentials credentials = null)
+        {
+            using (NativeCredentials native = NativeCredentials.From(credentials))
+            {
+                handle.KeepAlive(native.VerifyProc);
+                handle.Invoke(delegate(IntPtr h) { return NativeMethods.InetStartTls(h, (uint)options, native.Pointer); });
+            }
+        }
+
+        /// <summary>True once TLS is established on this connection.</summary>
+        public bool IsSecure
+        {
+            get { return GetSecurityValue(InetSecurityValue.Protocol) != 0; }
+        }
+
+        /// <summary>The session details (InetGetSecurityInfo); on a plain
+        /// connection <see cref="InetSecurityInfo.IsSecure"/> is false.</summary>
+        public InetSecurityInfo SecurityInfo
+        {
+            get
+            {
+                NativeMethods.INETSECURITYINFO info = NativeMethods.NewSecurityInfo();
+                handle.Invoke(delegate(IntPtr h) { return NativeMethods.InetGetSecurityInfo(h, ref info); });
+                return new InetSecurityInfo(info);
+            }
+        }
+
+        /// <summary>One numeric field of <see cref="SecurityInfo"/> (InetGetSecurityValue).</summary>
+        public uint GetSecurityValue(InetSecurityValue field)
+        {
+            uint value = 0;
+            handle.Invoke(delegate(IntPtr h) { return NativeMethods.InetGetSecurityValue(h, (uint)field, out value); });
+            return value;
+        }
+
+        /// <summary>The problems found while verifying the peer (InetGetVerifyErrors);
+        /// empty if none. With <see cref="InetVerifyMode.Query"/> the handshake
+        /// succeeds despite them; pass them to <see cref="InetCredentials.Ignore"/>
+        /// to accept exactly these problems next time.</summary>
+        public IList<InetVerifyError> VerifyErrors
+        {
+            get
+            {
+                string text = null;
+                handle.Invoke(delegate(IntPtr h)
+                {
+                    return Utf8.Query(delegate(byte[] buffer, ref uint size)
+                    {
+                        return NativeMethods.InetGetVerifyErrors(h, buffer, ref size);
+                    }, 512, out text);
+                });
+                return InetVerifyError.ParseList(text);
+            }
+        }
+
+        /// <summary>A certificate of the peer's chain as the peer sent it: 0 is the
+        /// peer's own (InetGetCertificateInfo).</summary>
+        /// <exception cref="InetSecurityException">SecurityNotEstablished: a plain connection.</exception>
+        /// <exception cref="InetException">InvalidParameter: no such certificate.</exception>
+        public InetCertificate GetPeerCertificate(int index = 0)
+        {
+            if (index < 0)
+            {
+                throw new ArgumentOutOfRangeException("index", index, "The index cannot be negative.");
+            }
+            return LoadCertificate((uint)index);
+        }
+
+        /// <summary>Every certificate the peer sent, its own first.</summary>
+        public IList<InetCertificate> GetPeerCertificates()
+        {
+            int count = (int)Math.Min(GetSecurityValue(InetSecurityValue.PeerCertificates), (uint)int.MaxValue);
+            List<InetCertificate> list = new List<InetCertificate>(count);
+            for (int i = 0; i < count; i++)
+            {
+                list.Add(GetPeerCertificate(i));
+            }
+            return list.AsReadOnly();
+        }
+
+        /// <summary>The certificate we presented (INET_CERTIFICATE_LOCAL).</summary>
+        /// <exception cref="InetException">InvalidParameter: we presented none.</exception>
+        public InetCertificate GetLocalCertificate()
+        {
+            return LoadCertificate(NativeMethods.INET_CERTIFICATE_LOCAL);
+        }
+
+        private InetCertificate LoadCertificate(uint index)
+        {
+            byte[] der = null;
+            handle.Invoke(delegate(IntPtr h)
+            {
+                return Utf8.QueryBytes(delegate(byte[] buffer, ref uint size)
+                {
+                    return NativeMethods.InetGetCertificateInfo(h, index, NativeMethods.INET_CERT_DER, buffer, ref size);
+                }, 2048, out der);
+            });
+            return new InetCertificate(
+                CertificateText(index, NativeMethods.INET_CERT_SUBJECT, 256),
+                CertificateText(index, NativeMethods.INET_CERT_ISSUER, 256),
+                CertificateText(index, NativeMethods.INET_CERT_SERIAL, 64),
+                CertificateText(index, NativeMethods.INET_CERT_NOT_BEFORE, 32),
+                CertificateText(index, NativeMethods.INET_CERT_NOT_AFTER, 32),
+                CertificateText(index, NativeMethods.INET_CERT_SAN, 256),
+                CertificateText(index, NativeMethods.INET_CERT_FINGERPRINT, 80),
+                CertificateText(index, NativeMethods.INET_CERT_PEM, 4096),
+                der,
+                CertificateText(index, NativeMethods.INET_CERT_PUBLIC_KEY_PIN, 64));
+        }
+
+        private string CertificateText(uint index, uint field, uint initialSize)
+        {
+            string value = null;
+            handle.Invoke(delegate(IntPtr h)
+            {
+                return Utf8.Query(delegate(byte[] buffer, ref uint size)
+                {
+                    return NativeMethods.InetGetCertificateInfo(h, index, field, buffer, ref size);
+                }, initialSize, out value);
+            });
+            return value;
         }
 
         /// <summary>Closes the connection (InetDisconnect). Callable from any

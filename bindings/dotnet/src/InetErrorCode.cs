@@ -33,7 +33,7 @@ namespace Inetkit
         SecurityHandshake = 274,
         /// <summary>The certificate is not trusted (INETKIT_ERROR_CERTIFICATE_UNTRUSTED).</summary>
         CertificateUntrusted = 275,
-        /// <summary>The certificate has expired or is not yet valid (INETKIT_ERROR_CERTIFICATE_EXPIRED).</summary>
+        /// <summary>The certificate has expired (INETKIT_ERROR_CERTIFICATE_EXPIRED).</summary>
         CertificateExpired = 276,
         /// <summary>The certificate does not match the host name (INETKIT_ERROR_CERTIFICATE_NAME_MISMATCH).</summary>
         CertificateNameMismatch = 277,
@@ -71,6 +71,16 @@ namespace Inetkit
         TooManyHandles = 606,
         /// <summary>Unexpected operating system error (INETKIT_ERROR_SYSTEM).</summary>
         System = 607,
+        /// <summary>Plaintext data arrived before the security handshake (possible injection) (INETKIT_ERROR_PLAINTEXT_INJECTION).</summary>
+        PlaintextInjection = 608,
+        /// <summary>The certificate is not yet valid (INETKIT_ERROR_CERTIFICATE_NOT_YET_VALID).</summary>
+        CertificateNotYetValid = 609,
+        /// <summary>The certificate chain is longer than the verify depth allows (INETKIT_ERROR_CERTIFICATE_CHAIN_TOO_LONG).</summary>
+        CertificateChainTooLong = 610,
+        /// <summary>The peer's public key does not match the pinned key (INETKIT_ERROR_PUBLIC_KEY_MISMATCH).</summary>
+        PublicKeyMismatch = 611,
+        /// <summary>The peer requires a certificate that was not provided (INETKIT_ERROR_CERTIFICATE_REQUIRED).</summary>
+        CertificateRequired = 612,
         /// <summary>A blocking operation was interrupted (INETKIT_ERROR_INTERRUPTED).</summary>
         Interrupted = 10004,
         /// <summary>Permission denied (INETKIT_ERROR_ACCESS_DENIED).</summary>

@@ -58,6 +58,30 @@ namespace Inetkit
                 case InetErrorCode.HostDown:
                 case InetErrorCode.HostUnreachable:
                     return new InetConnectionException(errorCode, message);
+                case InetErrorCode.CertificateUntrusted:
+                case InetErrorCode.CertificateExpired:
+                case InetErrorCode.CertificateNameMismatch:
+                case InetErrorCode.CertificateRevoked:
+                case InetErrorCode.CertificateInvalid:
+                case InetErrorCode.CertificateNotYetValid:
+                case InetErrorCode.CertificateChainTooLong:
+                case InetErrorCode.PublicKeyMismatch:
+                case InetErrorCode.CertificateRequired:
+                    return new InetCertificateException(errorCode, message);
+                case InetErrorCode.SecurityCredentials:
+                case InetErrorCode.CertificateLoad:
+                    return new InetCredentialsException(errorCode, message);
+                case InetErrorCode.PlaintextInjection:
+                    return new InetPlaintextInjectionException(errorCode, message);
+                case InetErrorCode.SecurityLibrary:
+                case InetErrorCode.SecurityContext:
+                case InetErrorCode.SecurityHandshake:
+                case InetErrorCode.SecurityProtocol:
+                case InetErrorCode.SecurityCipher:
+                case InetErrorCode.SecurityNotEstablished:
+                case InetErrorCode.EncryptingData:
+                case InetErrorCode.DecryptingData:
+                    return new InetSecurityException(errorCode, message);
                 default:
                     return new InetException(errorCode, message);
             }
@@ -138,5 +162,44 @@ namespace Inetkit
     {
         /// <summary>Creates the exception.</summary>
         public InetWrongThreadException(InetErrorCode errorCode, string message) : base(errorCode, message) { }
+    }
+
+    /// <summary>A TLS failure: the handshake, protocol or cipher negotiation,
+    /// encryption, or a call that needs a secured connection on a plain one
+    /// (codes 270-284 and 608-612). The subclasses narrow it down.</summary>
+    public class InetSecurityException : InetException
+    {
+        /// <summary>Creates the exception.</summary>
+        public InetSecurityException(InetErrorCode errorCode, string message) : base(errorCode, message) { }
+    }
+
+    /// <summary>The peer's certificate was refused: untrusted, expired, not yet
+    /// valid, wrong host name, revoked, malformed, chain too long, public key not
+    /// the pinned one, or a certificate was required and not given (codes
+    /// 275-279, 609-612). The message carries OpenSSL's reason. To inspect the
+    /// problems, connect with <see cref="InetVerifyMode.Query"/> and read
+    /// <see cref="InetConnection.VerifyErrors"/>.</summary>
+    public class InetCertificateException : InetSecurityException
+    {
+        /// <summary>Creates the exception.</summary>
+        public InetCertificateException(InetErrorCode errorCode, string message) : base(errorCode, message) { }
+    }
+
+    /// <summary>Our own credentials are unusable: a file or PEM text does not
+    /// load, the passphrase is wrong, or the key does not match the certificate
+    /// (INETKIT_ERROR_CERTIFICATE_LOAD, INETKIT_ERROR_SECURITY_CREDENTIALS).</summary>
+    public class InetCredentialsException : InetSecurityException
+    {
+        /// <summary>Creates the exception.</summary>
+        public InetCredentialsException(InetErrorCode errorCode, string message) : base(errorCode, message) { }
+    }
+
+    /// <summary>INETKIT_ERROR_PLAINTEXT_INJECTION: unread plaintext was waiting
+    /// when <see cref="InetConnection.StartTls"/> began, so nothing was sent. The
+    /// bytes stay readable, but treat the connection as compromised and close it.</summary>
+    public class InetPlaintextInjectionException : InetSecurityException
+    {
+        /// <summary>Creates the exception.</summary>
+        public InetPlaintextInjectionException(InetErrorCode errorCode, string message) : base(errorCode, message) { }
     }
 }

@@ -53,6 +53,18 @@ namespace Inetkit
             }
         }
 
+        /// <summary>A version string of inetkit or of a library it uses
+        /// (InetGetLibraryInfo). Needs no initialisation.</summary>
+        public static string GetInfo(InetLibraryInfo what)
+        {
+            string value;
+            InetException.VerifySuccess(Utf8.Query(delegate(byte[] buffer, ref uint size)
+            {
+                return NativeMethods.InetGetLibraryInfo((uint)what, buffer, ref size);
+            }, 128, out value));
+            return value;
+        }
+
         /// <summary>The static description of an error code (InetGetErrorString).</summary>
         /// <exception cref="ArgumentOutOfRangeException">The library does not know the code.</exception>
         public static string ErrorString(InetErrorCode errorCode)

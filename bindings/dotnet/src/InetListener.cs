@@ -27,6 +27,42 @@ namespace Inetkit
         public static InetListener Listen(string address, int port, int backlog = 0,
                                           InetOptions options = InetOptions.None)
         {
+            return ListenCore(address, port, backlog, options, null);
+        }
+
+        /// <summary>Listens with TLS settings (InetListen). With
+        /// <see cref="InetOptions.Secure"/> and server credentials (a certificate
+        /// and key, or a PSK), <see cref="Accept"/> does the TLS handshake. The
+        /// credentials are loaded and checked here. Without Secure the library
+        /// refuses credentials (InvalidParameter).</summary>
+        /// <param name="address">A numeric address; null or "" for every interface.</param>
+        /// <param name="port">0 picks a free port.</param>
+        /// <param name="backlog">0 uses the system maximum.</param>
+        /// <param name="options"><see cref="InetOptions.Secure"/>, <see cref="InetOptions.FreeThread"/>.</param>
+        /// <param name="credentials">The server's certificate and key, the CAs that
+        /// client certificates must chain to, the verify mode for clients.</param>
+        /// <exception cref="InetCredentialsException">The credentials do not load.</exception>
+        public static InetListener Listen(string address, int port, int backlog, InetOptions options,
+                                          InetCredentials credentials)
+        {
+            return ListenCore(address, port, backlog, options, credentials);
+        }
+
+        /// <summary>A TLS listener: <see cref="Listen(string, int, int, InetOptions, InetCredentials)"/>
+        /// with <see cref="InetOptions.Secure"/> added to <paramref name="options"/>.</summary>
+        public static InetListener ListenSecure(string address, int port, InetCredentials credentials,
+                                                int backlog = 0, InetOptions options = InetOptions.None)
+        {
+            if (credentials == null)
+            {
+                throw new ArgumentNullException("credentials");
+            }
+            return ListenCore(address, port, backlog, options | InetOptions.Secure, credentials);
+        }
+
+        private static InetListener ListenCore(string address, int port, int backlog, InetOptions options,
+                                               InetCredentials credentials)
+        {
             InetConnection.CheckPort(port, "port");
             if (backlog < 0)
             {
@@ -34,11 +70,17 @@ namespace Inetkit
             }
             byte[] nativeAddress = Utf8.ToNative(address, "address");
             InetLibrary.EnsureInitialized();
-            InetListenerHandle safeHandle = InetSafeHandle.Create(new InetListenerHandle(), delegate
+            using (NativeCredentials native = NativeCredentials.From(credentials))
             {
-                return NativeMethods.InetListen(nativeAddress, (uint)port, (uint)backlog, (uint)options, IntPtr.Zero);
-            });
-            return new InetListener(safeHandle);
+                InetListenerHandle safeHandle = InetSafeHandle.Create(new InetListenerHandle(), delegate
+                {
+                    return NativeMethods.InetListen(nativeAddress, (uint)port, (uint)backlog, (uint)options,
+                                                    native.Pointer);
+                });
+                // Accept runs the verify callback of these credentials.
+                safeHandle.KeepAlive(native.VerifyProc);
+                return new InetListener(safeHandle);
+            }
         }
 
         /// <summary>The underlying handle.</summary>
@@ -54,7 +96,9 @@ namespace Inetkit
         }
 
         /// <summary>Waits for a client and returns the connection, owned by the
-        /// calling thread (InetAccept).</summary>
+        /// calling thread (InetAccept). On a secure listener the TLS handshake
+        /// happens here, within the timeout; a client that fails it is dropped
+        /// and Accept throws its TLS error (an <see cref="InetSecurityException"/>).</summary>
         /// <param name="timeoutSeconds">0 = the library default (30 s),
         /// <see cref="Timeout.Infinite"/> = no limit.</param>
         /// <param name="options"><see cref="InetOptions.FreeThread"/> for the new connection.</param>
@@ -64,6 +108,10 @@ namespace Inetkit
         {
             uint timeout = InetConnection.SecondsToNative(timeoutSeconds, "timeoutSeconds");
             InetConnectionHandle connection = new InetConnectionHandle();
+            foreach (object kept in handle.KeptAlive)
+            {
+                connection.KeepAlive(kept);
+            }
             try
             {
                 handle.Invoke(delegate(IntPtr h)

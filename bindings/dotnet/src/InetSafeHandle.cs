@@ -123,12 +123,65 @@ namespace Inetkit
         internal static T Create<T>(T safeHandle, Func<IntPtr> create) where T : InetSafeHandle
         {
             IntPtr raw = create();
+            InetException error = null;
             if (raw == IntPtr.Zero)
             {
-                throw InetException.FromLastError(LastErrorOr((uint)InetErrorCode.Internal));
+                error = InetException.FromLastError(LastErrorOr((uint)InetErrorCode.Internal));
             }
-            safeHandle.SetHandleValue(raw);
+            else
+            {
+                safeHandle.SetHandleValue(raw);
+            }
+            // A verify callback run by the creating call (InetConnect with TLS)
+            // may have thrown; that exception wins, as in Invoke.
+            if (callbackDepth == 0)
+            {
+                ExceptionDispatchInfo pending = pendingCallbackException;
+                if (pending != null)
+                {
+                    pendingCallbackException = null;
+                    safeHandle.Dispose();
+                    pending.Throw();
+                }
+            }
+            if (error != null)
+            {
+                throw error;
+            }
             return safeHandle;
+        }
+
+        // Delegates whose function pointers the library holds for this handle
+        // (the verify callback of the credentials it was made or secured with).
+        // Kept here so that they live as long as the handle.
+        private readonly object keepAliveLock = new object();
+        private object[] keepAlive = new object[0];
+
+        /// <summary>Keeps <paramref name="value"/> reachable as long as this handle.</summary>
+        internal void KeepAlive(object value)
+        {
+            if (value == null)
+            {
+                return;
+            }
+            lock (keepAliveLock)
+            {
+                object[] grown = new object[keepAlive.Length + 1];
+                keepAlive.CopyTo(grown, 0);
+                grown[keepAlive.Length] = value;
+                keepAlive = grown;
+            }
+        }
+
+        internal object[] KeptAlive
+        {
+            get
+            {
+                lock (keepAliveLock)
+                {
+                    return keepAlive;
+                }
+            }
         }
 
         internal void Cancel()

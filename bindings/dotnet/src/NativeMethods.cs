@@ -1,5 +1,6 @@
 // NativeMethods.cs - the raw P/Invoke layer: one declaration per export of
-// def/inetkit.def, nothing else. The managed classes (InetConnection,
+// def/inetkit.def, the callback and structure types they take, and the
+// constants of the headers; nothing else. The managed classes (InetConnection,
 // InetListener, InetLibrary) are the supported surface; this class is internal.
 //
 // Type mapping (include/inetkit/common.h):
@@ -9,7 +10,12 @@
 //   LPSTR out -> [Out] byte[] filled with the size-query idiom
 //   LPVOID / LPCVOID data buffers -> IntPtr (pinned by the caller, so that an
 //   offset into a byte[] can be passed)
-//   LPCSECURITYCREDENTIALS -> IntPtr, always IntPtr.Zero for now
+//   LPCSECURITYCREDENTIALS -> IntPtr to a SECURITYCREDENTIALS block in native
+//   memory (NativeCredentials builds it: every string member an IntPtr to a
+//   UTF-8 buffer allocated with AllocHGlobal, lpfnVerify an IntPtr from
+//   GetFunctionPointerForDelegate), or IntPtr.Zero for none
+//   INETSECURITYINFO * -> ref INETSECURITYINFO (char arrays as ByValArray byte[])
+//   BOOL -> int (0 / 1)
 // Calling convention: cdecl on every platform (INETKIT_CALL).
 using System;
 using System.Runtime.InteropServices;
@@ -25,6 +31,73 @@ namespace Inetkit
         [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
         internal delegate void INETTRACEPROC(IntPtr hClient, uint dwDirection, IntPtr lpData,
                                              uint cbData, IntPtr lpParam);
+
+        /// <summary>INETVERIFYPROC. lpszFingerprint is a NUL-terminated UTF-8
+        /// string valid during the call; the return value is a BOOL (non-zero
+        /// accepts the problem). The delegate behind a function pointer given
+        /// to the library must stay reachable as long as the handle that may
+        /// call it.</summary>
+        [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+        internal delegate int INETVERIFYPROC(IntPtr hClient, uint dwError, uint dwDepth, IntPtr lpszFingerprint,
+                                             IntPtr lpParam);
+
+        /// <summary>SECURITYCREDENTIALS of inetkit/common.h, member for member.
+        /// Strings are pointers to NUL-terminated UTF-8 buffers owned by whoever
+        /// filled the structure (IntPtr.Zero = the default).</summary>
+        [StructLayout(LayoutKind.Sequential)]
+        internal struct SECURITYCREDENTIALS
+        {
+            internal uint dwSize;
+            internal uint dwProtocolMin;
+            internal uint dwProtocolMax;
+            internal uint dwVerifyMode;
+            internal uint dwVerifyDepth;
+            internal IntPtr lpszCipherList;
+            internal IntPtr lpszCipherSuites;
+            internal IntPtr lpszCertificateFile;
+            internal IntPtr lpszPrivateKeyFile;
+            internal IntPtr lpszCertificatePem;
+            internal IntPtr lpszPrivateKeyPem;
+            internal IntPtr lpszPassword;
+            internal IntPtr lpszCaFile;
+            internal IntPtr lpszCaPath;
+            internal IntPtr lpszCaPem;
+            internal IntPtr lpszVerifyName;
+            internal IntPtr lpszIgnoreErrors;
+            internal IntPtr lpszPinnedPublicKey;
+            internal IntPtr lpszPskIdentity;
+            internal IntPtr lpszPskKey;
+            internal IntPtr lpfnVerify;     // INETVERIFYPROC
+            internal IntPtr lpVerifyParam;
+        }
+
+        /// <summary>INETSECURITYINFO of inetkit/inet.h. Set dwSize and allocate
+        /// both arrays (see <see cref="NewSecurityInfo"/>) before the call.</summary>
+        [StructLayout(LayoutKind.Sequential)]
+        internal struct INETSECURITYINFO
+        {
+            internal uint dwSize;
+            internal uint dwProtocol;
+            internal uint dwCipherBits;
+            internal int bResumed;
+            internal uint dwVerifyResult;
+            internal uint dwVerifyErrors;
+            internal uint dwPeerCertificates;
+            internal int bLocalCertificate;
+            [MarshalAs(UnmanagedType.ByValArray, SizeConst = 16)]
+            internal byte[] szProtocol;
+            [MarshalAs(UnmanagedType.ByValArray, SizeConst = 64)]
+            internal byte[] szCipher;
+        }
+
+        internal static INETSECURITYINFO NewSecurityInfo()
+        {
+            INETSECURITYINFO info = new INETSECURITYINFO();
+            info.dwSize = (uint)Marshal.SizeOf(typeof(INETSECURITYINFO));
+            info.szProtocol = new byte[16];
+            info.szCipher = new byte[64];
+            return info;
+        }
 
         // ---- Library lifetime and errors ---------------------------------
 
@@ -111,9 +184,46 @@ namespace Inetkit
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "InetSetTraceCallback")]
         internal static extern uint InetSetTraceCallback(IntPtr hClient, INETTRACEPROC lpfnTrace, IntPtr lpParam);
 
+        // ---- TLS ---------------------------------------------------------------
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "InetStartTls")]
+        internal static extern uint InetStartTls(IntPtr hClient, uint dwOptions, IntPtr lpCredentials);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "InetCheckCredentials")]
+        internal static extern uint InetCheckCredentials(IntPtr lpCredentials, int bServer);
+
+        /// <summary>lplpCredentials receives a block the library owns: read it
+        /// with Marshal.PtrToStructure, free it with InetDeleteCredentials only.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "InetCreateCredentials")]
+        internal static extern uint InetCreateCredentials(byte[] lpszCertificateFile, byte[] lpszPrivateKeyFile,
+                                                          byte[] lpszPassword, out IntPtr lplpCredentials);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "InetDeleteCredentials")]
+        internal static extern uint InetDeleteCredentials(IntPtr lpCredentials);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "InetGetSecurityInfo")]
+        internal static extern uint InetGetSecurityInfo(IntPtr hClient, ref INETSECURITYINFO lpInfo);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "InetGetSecurityValue")]
+        internal static extern uint InetGetSecurityValue(IntPtr hClient, uint dwField, out uint lpdwValue);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "InetGetVerifyErrors")]
+        internal static extern uint InetGetVerifyErrors(IntPtr hClient, [Out] byte[] lpszErrors, ref uint lpcchErrors);
+
+        /// <summary>lpValue: text (size-query idiom) or, for INET_CERT_DER, raw bytes without a NUL.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "InetGetCertificateInfo")]
+        internal static extern uint InetGetCertificateInfo(IntPtr hClient, uint dwCertificate, uint dwField,
+                                                           [Out] byte[] lpValue, ref uint lpcbValue);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "InetGetLibraryInfo")]
+        internal static extern uint InetGetLibraryInfo(uint dwWhat, [Out] byte[] lpszValue, ref uint lpcchValue);
+
         // ---- Constants of inetkit/inet.h and common.h ---------------------------
 
         internal const uint INET_OPTION_NONE = 0x00000000u;
+        internal const uint INET_OPTION_TRUSTEDSITE = 0x00000800u;
+        internal const uint INET_OPTION_SECURE = 0x00001000u;
+        internal const uint INET_OPTION_SECURE_FALLBACK = 0x00010000u;
         internal const uint INET_OPTION_PREFER_IPV6 = 0x00004000u;
         internal const uint INET_OPTION_FREETHREAD = 0x00008000u;
         internal const uint INET_DEFAULT_TIMEOUT = 30u;
@@ -128,5 +238,39 @@ namespace Inetkit
         internal const uint INET_MAX_HOSTNAME = 255u;
         internal const uint INET_ADDRESS_BUFFER = 64u;
         internal const uint INETKIT_VERSION_NUMBER = 1000000u;
+
+        internal const uint INET_PROTOCOL_DEFAULT = 0x0000u;
+        internal const uint INET_PROTOCOL_TLS1_0 = 0x0301u;
+        internal const uint INET_PROTOCOL_TLS1_1 = 0x0302u;
+        internal const uint INET_PROTOCOL_TLS1_2 = 0x0303u;
+        internal const uint INET_PROTOCOL_TLS1_3 = 0x0304u;
+
+        internal const uint INET_VERIFY_AUTO = 0u;
+        internal const uint INET_VERIFY_NONE = 1u;
+        internal const uint INET_VERIFY_QUERY = 2u;
+        internal const uint INET_VERIFY_PEER = 3u;
+
+        internal const uint INET_SECURITY_PROTOCOL = 1u;
+        internal const uint INET_SECURITY_CIPHER_BITS = 2u;
+        internal const uint INET_SECURITY_RESUMED = 3u;
+        internal const uint INET_SECURITY_VERIFY_RESULT = 4u;
+        internal const uint INET_SECURITY_PEER_CERTIFICATES = 5u;
+
+        internal const uint INET_CERTIFICATE_LOCAL = 0xFFFFFFFFu;
+        internal const uint INET_CERT_SUBJECT = 1u;
+        internal const uint INET_CERT_ISSUER = 2u;
+        internal const uint INET_CERT_SERIAL = 3u;
+        internal const uint INET_CERT_NOT_BEFORE = 4u;
+        internal const uint INET_CERT_NOT_AFTER = 5u;
+        internal const uint INET_CERT_SAN = 6u;
+        internal const uint INET_CERT_FINGERPRINT = 7u;
+        internal const uint INET_CERT_PEM = 8u;
+        internal const uint INET_CERT_DER = 9u;
+        internal const uint INET_CERT_PUBLIC_KEY_PIN = 10u;
+
+        internal const uint INET_LIBRARY_VERSION = 1u;
+        internal const uint INET_LIBRARY_OPENSSL_VERSION = 2u;
+        internal const uint INET_LIBRARY_OPENSSL_BUILT = 3u;
+        internal const uint INET_LIBRARY_CARES_VERSION = 4u;
     }
 }

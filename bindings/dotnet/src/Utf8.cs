@@ -1,6 +1,7 @@
 // Utf8.cs - UTF-8 strings across the ABI: NUL-terminated input strings and
 // output strings through the size-query idiom (include/inetkit/common.h).
 using System;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Inetkit
@@ -39,6 +40,61 @@ namespace Inetkit
         internal static string Decode(byte[] bytes, int count)
         {
             return Encoding.UTF8.GetString(bytes, 0, count);
+        }
+
+        /// <summary>A fixed char array of a structure (ByValArray): the bytes up
+        /// to the first NUL, decoded.</summary>
+        internal static string DecodeFixed(byte[] bytes)
+        {
+            if (bytes == null)
+            {
+                return string.Empty;
+            }
+            int length = Array.IndexOf(bytes, (byte)0);
+            return Decode(bytes, length < 0 ? bytes.Length : length);
+        }
+
+        /// <summary>A NUL-terminated UTF-8 string in native memory, or null for IntPtr.Zero.</summary>
+        internal static string FromNative(IntPtr value)
+        {
+            if (value == IntPtr.Zero)
+            {
+                return null;
+            }
+            int length = 0;
+            while (Marshal.ReadByte(value, length) != 0)
+            {
+                length++;
+            }
+            byte[] bytes = new byte[length];
+            Marshal.Copy(value, bytes, 0, length);
+            return Decode(bytes, length);
+        }
+
+        /// <summary><see cref="Query(SizeQuery, uint, out string)"/> for a binary
+        /// value: on success the size is the byte count, and no NUL is involved.</summary>
+        internal static uint QueryBytes(SizeQuery query, uint initialSize, out byte[] result)
+        {
+            result = null;
+            uint capacity = initialSize;
+            for (int attempt = 0; attempt < 4; attempt++)
+            {
+                byte[] buffer = new byte[capacity];
+                uint size = capacity;
+                uint rc = query(buffer, ref size);
+                if (rc == 0)
+                {
+                    result = new byte[Math.Min(size, capacity)];
+                    Array.Copy(buffer, result, result.Length);
+                    return 0;
+                }
+                if (rc != ErrorInsufficientBuffer || size <= capacity)
+                {
+                    return rc;
+                }
+                capacity = size;
+            }
+            return ErrorInsufficientBuffer;
         }
 
         /// <summary>Runs the size-query idiom: first with a buffer of

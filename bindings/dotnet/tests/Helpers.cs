@@ -1,5 +1,6 @@
 // Helpers.cs - a server on its own thread, and small utilities for the tests.
 using System;
+using System.Collections.Generic;
 using System.Text;
 using System.Threading;
 
@@ -14,12 +15,23 @@ namespace Inetkit.Tests
         private readonly Thread thread;
         private readonly string address;
         private readonly Action<InetListener> body;
+        private readonly InetOptions options;
+        private InetCredentials credentials;
+        private volatile InetListener listener;
+        private volatile bool stopping;
         private Exception error;
 
         private ServerThread(string address, Action<InetListener> body)
+            : this(address, InetOptions.None, null, body)
+        {
+        }
+
+        private ServerThread(string address, InetOptions options, InetCredentials credentials, Action<InetListener> body)
         {
             this.address = address;
             this.body = body;
+            this.options = options;
+            this.credentials = credentials;
             thread = new Thread(Run);
             thread.IsBackground = true;
             thread.Name = "server";
@@ -34,7 +46,118 @@ namespace Inetkit.Tests
 
         public static ServerThread Start(string address, Action<InetListener> body)
         {
-            ServerThread server = new ServerThread(address, body);
+            return Start(new ServerThread(address, body));
+        }
+
+        /// <summary>A listener made with <paramref name="options"/> and
+        /// <paramref name="credentials"/> (InetOptions.Secure for TLS at accept).
+        /// The server drops its reference to the credentials once it listens.</summary>
+        public static ServerThread Start(string address, InetOptions options, InetCredentials credentials,
+                                         Action<InetListener> body)
+        {
+            return Start(new ServerThread(address, options, credentials, body));
+        }
+
+        /// <summary>True once <see cref="Stop"/> has been called: loops in the
+        /// server body end.</summary>
+        public bool Stopping
+        {
+            get { return stopping; }
+        }
+
+        /// <summary>Ends a server body that loops on Accept (see
+        /// <see cref="StartAcceptLoop"/>): sets <see cref="Stopping"/>, cancels the
+        /// blocked Accept, and joins like <see cref="Join"/>.</summary>
+        public void Stop()
+        {
+            stopping = true;
+            DateTime end = DateTime.UtcNow.AddSeconds(20);
+            while (!thread.Join(50) && DateTime.UtcNow < end)
+            {
+                InetListener current = listener;
+                if (current != null)
+                {
+                    try
+                    {
+                        current.Cancel();
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                    }
+                    catch (InetException)
+                    {
+                    }
+                }
+            }
+            Join();
+        }
+
+        /// <summary>A server that accepts clients one after the other until
+        /// <see cref="Stop"/>: runs <paramref name="onAccepted"/> (if any) on each
+        /// connection, then echoes its lines until "quit" or the end of the
+        /// stream. Failed accepts (a TLS client refused in the handshake) and
+        /// failures inside a connection go to <paramref name="failures"/>.</summary>
+        public static ServerThread StartAcceptLoop(string address, InetOptions options, InetCredentials credentials,
+                                                   List<Exception> failures, Action<InetConnection> onAccepted = null)
+        {
+            ServerThread server = null;
+            server = new ServerThread(address, options, credentials,
+                                      AcceptLoop(() => server.Stopping, failures, onAccepted));
+            return Start(server);
+        }
+
+        private static Action<InetListener> AcceptLoop(Func<bool> stopping, List<Exception> failures,
+                                                       Action<InetConnection> onAccepted)
+        {
+            return listener =>
+            {
+                while (!stopping())
+                {
+                    InetConnection connection;
+                    try
+                    {
+                        connection = listener.Accept(20);
+                    }
+                    catch (InetCanceledException)
+                    {
+                        continue;   // Stop, checked by the loop
+                    }
+                    catch (InetException e)
+                    {
+                        lock (failures)
+                        {
+                            failures.Add(e);
+                        }
+                        continue;
+                    }
+                    using (connection)
+                    {
+                        try
+                        {
+                            if (onAccepted != null)
+                            {
+                                onAccepted(connection);
+                            }
+                            string line;
+                            while ((line = Helpers.ReadLineOrNull(connection)) != null && line != "quit")
+                            {
+                                connection.WriteLine(line);
+                            }
+                        }
+                        catch (Exception e)
+                        {
+                            lock (failures)
+                            {
+                                failures.Add(e);
+                            }
+                        }
+                    }
+                }
+            };
+        }
+
+        private static ServerThread Start(ServerThread server)
+        {
             server.thread.Start();
             Assert.True(server.ready.WaitOne(10000), "the server thread did not start listening");
             if (server.error != null)
@@ -72,11 +195,18 @@ namespace Inetkit.Tests
         {
             try
             {
-                using (InetListener listener = InetListener.Listen(address, 0))
+                InetCredentials listenCredentials = credentials;
+                credentials = null;
+                using (InetListener listening = listenCredentials == null && options == InetOptions.None
+                           ? InetListener.Listen(address, 0)
+                           : InetListener.Listen(address, 0, 0, options, listenCredentials))
                 {
-                    Port = listener.LocalEndPoint.Port;
+                    listenCredentials = null;
+                    listener = listening;
+                    Port = listening.LocalEndPoint.Port;
                     ready.Set();
-                    body(listener);
+                    body(listening);
+                    listener = null;
                 }
             }
             catch (Exception e)

@@ -61,6 +61,8 @@ cat > "$exe.config" <<'EOF'
 EOF
 
 export INETKIT_ERRORS_H="$repo/include/inetkit/errors.h"
+# The TLS tests make their PKI with tests/tls/make-pki.sh when the repository has it.
+export INETKIT_REPO="$repo"
 export LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 cd "$outdir"
 set +e
