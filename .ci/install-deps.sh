@@ -3,7 +3,7 @@
 # only when some are missing.
 set -euo pipefail
 packages=(
-  cmake g++ make pkg-config binutils
+  cmake g++ make pkg-config binutils openssl
   libssl-dev libc-ares-dev libidn2-dev libcmocka-dev
   python3 python3-pytest python3-setuptools python3-pip
   mono-mcs mono-runtime libmono-system-core4.0-cil

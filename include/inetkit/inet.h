@@ -27,6 +27,11 @@
  *   InetRead, InetWrite and the rest carry encrypted data unchanged.
  *   Verification failures have their own codes (275-279, 609-612); the
  *   message carries OpenSSL's reason.
+ *   Clients resume sessions with a peer they spoke to before with the same
+ *   settings (never across different verify settings, CAs or client
+ *   certificates), and only sessions whose verification found no problem
+ *   beyond those the ignore list names: anything a verify callback, QUERY mode
+ *   or TRUSTEDSITE let through is judged again on the next connection.
  */
 #ifndef INETKIT_INET_H
 #define INETKIT_INET_H

@@ -569,12 +569,17 @@ int TlsStream::verify_callback(int preverify_ok, X509_STORE_CTX *store) {
     } catch (...) {
         return 0;
     }
+    bool ignored = std::any_of(s.ignored.begin(), s.ignored.end(), [&](const IgnoredError &entry) {
+        return entry.error == error && entry.fingerprint == fingerprint;
+    });
+    if (ignored) return 1; // part of the settings: holds again on resumption
     bool accepted = s.trusted_site || s.verify_mode == VerifyMode::None ||
                     (s.verify_mode == VerifyMode::Query || (s.verify_mode == VerifyMode::Auto && s.server));
-    for (const IgnoredError &ignored : s.ignored)
-        if (ignored.error == error && ignored.fingerprint == fingerprint) accepted = true;
     if (!accepted && s.verify_callback) accepted = s.verify_callback(error, depth, fingerprint);
     if (!accepted && !self->first_rejected_) self->first_rejected_ = error;
+    // A resumed session skips verification, so a problem that only the
+    // mode or the callback let through must be judged again next time.
+    if (accepted) self->resumable_ = false;
     return accepted ? 1 : 0;
 }
 
@@ -582,7 +587,9 @@ int TlsStream::new_session_callback(SSL *ssl, SSL_SESSION *session) {
     auto *self = static_cast<TlsStream *>(SSL_get_ex_data(ssl, stream_index()));
     // Only sessions of handshakes that passed every check may be resumed;
     // TLS 1.3 tickets arrive after the handshake, when that is known.
-    if (!self || !self->established_ || self->peer_key_.empty() || !SSL_SESSION_is_resumable(session)) return 0;
+    if (!self || !self->established_ || !self->resumable_ || self->peer_key_.empty() ||
+        !SSL_SESSION_is_resumable(session))
+        return 0;
     self->context_->store_session(self->peer_key_, session);
     return 1; // we keep the reference
 }
@@ -601,7 +608,7 @@ void TlsStream::handshake(CallTimer &timer) {
     check_pins();
     established_ = true;
     // A TLS 1.2 session exists now; TLS 1.3 tickets come later through the callback.
-    if (!context_->settings().server && !peer_key_.empty() && SSL_version(ssl_) <= TLS1_2_VERSION)
+    if (!context_->settings().server && resumable_ && !peer_key_.empty() && SSL_version(ssl_) <= TLS1_2_VERSION)
         if (SSL_SESSION *session = SSL_get1_session(ssl_)) {
             if (SSL_SESSION_is_resumable(session)) context_->store_session(peer_key_, session);
             else SSL_SESSION_free(session);

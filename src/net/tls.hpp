@@ -139,6 +139,7 @@ private:
     std::vector<VerifyProblem> problems_;
     int first_rejected_ = 0; // the verify error that failed the handshake
     bool established_ = false; // handshake done and every check passed
+    bool resumable_ = true;    // no verify problem was let through by mode or callback
 };
 
 // Certificate helpers shared with the API layer.

@@ -1,0 +1,2 @@
+# Empty dependencies file for dlsym_all.
+# This may be replaced when dependencies are built.
