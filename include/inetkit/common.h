@@ -160,6 +160,15 @@ typedef BOOL (INETKIT_CALL *INETVERIFYPROC)(HCLIENT hClient, DWORD dwError, DWOR
                                             LPCSTR lpszFingerprint, LPVOID lpParam);
 
 /*
+ * A TLS-PSK lookup for servers: called on the handshake's thread (hClient as
+ * for INETVERIFYPROC) with the identity the client offers. Copy its key
+ * into lpKey, at most *lpcbKey bytes (256), set *lpcbKey to the key's length
+ * and return TRUE; return FALSE to refuse the identity.
+ */
+typedef BOOL (INETKIT_CALL *INETPSKPROC)(HCLIENT hClient, LPCSTR lpszIdentity, LPVOID lpKey,
+                                         LPDWORD lpcbKey, LPVOID lpParam);
+
+/*
  * Security credentials and settings for TLS. Zero every member, set dwSize to
  * sizeof(SECURITYCREDENTIALS) and fill in what you need: NULL strings and 0
  * numbers mean the documented default. The library copies what it needs
@@ -192,6 +201,9 @@ typedef struct INETKIT_SECURITYCREDENTIALS_ {
     LPCSTR lpszPskKey;          /* TLS-PSK key in hex */
     INETVERIFYPROC lpfnVerify;  /* optional verification callback, with its lpVerifyParam */
     LPVOID lpVerifyParam;
+    INETPSKPROC lpfnPsk;        /* servers: optional PSK lookup by identity, instead of
+                                   lpszPskIdentity/lpszPskKey (the pull-style twin) */
+    LPVOID lpPskParam;
 } SECURITYCREDENTIALS;
 typedef SECURITYCREDENTIALS *LPSECURITYCREDENTIALS;
 typedef const SECURITYCREDENTIALS *LPCSECURITYCREDENTIALS;

@@ -142,6 +142,21 @@ net::TlsSettings tls_settings(LPCSECURITYCREDENTIALS c, DWORD options, bool serv
         std::snprintf(identity, sizeof identity, "%p/%p", reinterpret_cast<void *>(callback), parameter);
         s.callback_identity = identity;
     }
+    if (INETPSKPROC callback = c->lpfnPsk) {
+        if (!server) fail(INETKIT_ERROR_INVALID_PARAMETER, "lpfnPsk is for servers; a client sets lpszPskIdentity and lpszPskKey");
+        LPVOID parameter = c->lpPskParam;
+        s.psk_callback = [callback, parameter](const std::string &identity, std::vector<unsigned char> &key) {
+            unsigned char buffer[256];
+            DWORD size = sizeof buffer;
+            if (callback(handshake_handle, identity.c_str(), buffer, &size, parameter) == FALSE || size > sizeof buffer)
+                return false;
+            key.assign(buffer, buffer + size);
+            return true;
+        };
+        char identity[64];
+        std::snprintf(identity, sizeof identity, "/psk %p/%p", reinterpret_cast<void *>(callback), parameter);
+        s.callback_identity += identity;
+    }
     return s;
 }
 

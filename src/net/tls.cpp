@@ -348,7 +348,18 @@ unsigned int psk_client_callback(SSL *ssl, const char *, char *identity, unsigne
 unsigned int psk_server_callback(SSL *ssl, const char *identity, unsigned char *key, unsigned int max_key) {
     auto *context = static_cast<TlsContext *>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), 0));
     const TlsSettings &s = context->settings();
-    if (!identity || s.psk_identity != identity || s.psk_key.size() > max_key) return 0;
+    if (!identity) return 0;
+    if (s.psk_callback) {
+        std::vector<unsigned char> found;
+        try {
+            if (!s.psk_callback(identity, found) || found.empty() || found.size() > max_key) return 0;
+        } catch (...) {
+            return 0;
+        }
+        std::memcpy(key, found.data(), found.size());
+        return static_cast<unsigned int>(found.size());
+    }
+    if (s.psk_identity != identity || s.psk_key.size() > max_key) return 0;
     std::memcpy(key, s.psk_key.data(), s.psk_key.size());
     return static_cast<unsigned int>(s.psk_key.size());
 }
@@ -460,10 +471,10 @@ TlsContext::TlsContext(const TlsSettings &settings) : settings_(settings) {
             if (SSL_CTX_use_PrivateKey(ctx_, key.get()) != 1 || SSL_CTX_check_private_key(ctx_) != 1)
                 fail(INETKIT_ERROR_SECURITY_CREDENTIALS, "the private key does not match the certificate: " + openssl_reason());
         }
-        if (settings.server && chain.empty() && settings.psk_key.empty())
+        if (settings.server && chain.empty() && settings.psk_key.empty() && !settings.psk_callback)
             fail(INETKIT_ERROR_SECURITY_CREDENTIALS, "a TLS server needs a certificate and key, or a PSK");
 
-        if (!settings.psk_key.empty()) {
+        if (!settings.psk_key.empty() || (settings.server && settings.psk_callback)) {
             if (settings.server) SSL_CTX_set_psk_server_callback(ctx_, psk_server_callback);
             else SSL_CTX_set_psk_client_callback(ctx_, psk_client_callback);
         }

@@ -27,6 +27,8 @@ struct IgnoredError {
 
 // Returns true to accept one verification problem (error, depth, fingerprint).
 using VerifyCallback = std::function<bool(int, int, const std::string &)>;
+// Servers: the key for a client's PSK identity, or false to refuse it.
+using PskCallback = std::function<bool(const std::string &, std::vector<unsigned char> &)>;
 
 struct TlsSettings {
     bool server = false;
@@ -44,6 +46,7 @@ struct TlsSettings {
     std::string psk_identity;
     std::vector<unsigned char> psk_key;
     VerifyCallback verify_callback;
+    PskCallback psk_callback;
     std::string callback_identity; // tells contexts with different callbacks apart
 
     // Everything that decides how a peer is verified or who we are: contexts

@@ -1412,6 +1412,50 @@ static void test_psk_between_inetkit_ends(void **state) {
     assert_ok(InetDisconnect(listener));
 }
 
+static BOOL INETKIT_CALL psk_lookup(HCLIENT h, LPCSTR identity, LPVOID key, LPDWORD size, LPVOID param) {
+    (void)h;
+    int *calls = param;
+    ++*calls;
+    if (strcmp(identity, "alice") != 0 || *size < 32) return FALSE;
+    for (int i = 0; i < 32; ++i) ((unsigned char *)key)[i] = (unsigned char)(0xA0 + i);
+    *size = 32;
+    return TRUE;
+}
+
+static void test_psk_server_callback(void **state) {
+    (void)state;
+    int calls = 0;
+    SECURITYCREDENTIALS server, client;
+    creds_init(&server);
+    server.lpfnPsk = psk_lookup;
+    server.lpPskParam = &calls;
+    UINT port;
+    HCLIENT listener = secure_listener(&server, &port);
+    /* alice's key, as the lookup hands it out. */
+    const char *alice_key = "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf";
+    creds_init(&client);
+    client.lpszPskIdentity = "alice";
+    client.lpszPskKey = alice_key;
+    tls_pair p;
+    connect_pair(listener, port, "localhost", 0, &client, &p);
+    assert_pair_ok(&p);
+    pair_round_trip(p.client, p.server);
+    close_tls_pair(&p);
+    assert_true(calls >= 1);
+    /* An identity the lookup refuses fails on both sides. */
+    creds_init(&client);
+    client.lpszPskIdentity = "mallory";
+    client.lpszPskKey = alice_key;
+    connect_pair(listener, port, "localhost", 0, &client, &p);
+    assert_true(p.server == INVALID_CLIENT);
+    close_tls_pair(&p);
+    assert_ok(InetDisconnect(listener));
+    /* A client cannot use the lookup. */
+    creds_init(&client);
+    client.lpfnPsk = psk_lookup;
+    assert_fails_with(InetCheckCredentials(&client, FALSE), INETKIT_ERROR_INVALID_PARAMETER);
+}
+
 static void test_psk_against_s_server(void **state) {
     (void)state;
     tls_child srv;
@@ -1926,6 +1970,7 @@ int main(void) {
         TLS_TEST(test_starttls_plaintext_injection),
         TLS_TEST(test_psk_between_inetkit_ends),
         TLS_TEST(test_psk_against_s_server),
+        TLS_TEST(test_psk_server_callback),
         TLS_TEST(test_session_resumption),
         TLS_TEST(test_100mb_transfer),
         TLS_TEST(test_certificate_info),
