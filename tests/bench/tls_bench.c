@@ -949,7 +949,7 @@ int main(int argc, char **argv) {
     ik_cred.lpszCaFile = g_ca;
     ls_init();
 
-    char key_desc[64], tool_ver[128], ik_ossl[128] = "?";
+    char key_desc[96], tool_ver[128], ik_ossl[128] = "?";
     describe_key(key_desc, sizeof key_desc);
     tool_version(tool_ver, sizeof tool_ver);
     DWORD len = sizeof ik_ossl;
@@ -1047,7 +1047,8 @@ int main(int argc, char **argv) {
         row_num("  MB/s (10^6 bytes/s)", v, "%.1f", 1);
     }
     printf("\n  [1] inetkit with one more connection (same credentials) held open during the phase,\n"
-           "      which keeps its shared TLS context and client session cache alive.\n"
+           "      which keeps its shared TLS context and client session cache alive; when the\n"
+           "      inetkit column falls far below this one, contexts are being rebuilt per connect.\n"
            "  [2] libssl used directly in this process: one SSL_CTX, same CA + system CAs, verify\n"
            "      peer and IP, TCP_NODELAY; offers the previous connection's session when resuming.\n"
            "  handshakes/s = connections / wall time of the phase (s_time: of the whole process).\n"
