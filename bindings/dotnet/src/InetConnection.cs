@@ -95,7 +95,7 @@ namespace Inetkit
                 {
                     return NativeMethods.InetConnect(nativeHost, (uint)port, timeout, (uint)options, native.Pointer);
                 });
-                safeHandle.KeepAlive(native.VerifyProc);
+                native.KeepCallbacksAlive(safeHandle);
                 return new InetConnection(safeHandle);
             }
         }
@@ -352,7 +352,7 @@ namespace Inetkit
         {
             using (NativeCredentials native = NativeCredentials.From(credentials))
             {
-                handle.KeepAlive(native.VerifyProc);
+                native.KeepCallbacksAlive(handle);
                 handle.Invoke(delegate(IntPtr h) { return NativeMethods.InetStartTls(h, (uint)options, native.Pointer); });
             }
         }

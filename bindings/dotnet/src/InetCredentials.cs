@@ -4,13 +4,15 @@
 // gets a fresh native SECURITYCREDENTIALS block (NativeCredentials): every
 // string member is a UTF-8 buffer allocated with AllocHGlobal, and the block
 // and the buffers are wiped and freed as soon as that call returns (the
-// library copies what it needs and keeps no pointer into them). The one thing
-// the library keeps is the verify callback's function pointer, so its delegate
-// is kept alive by every handle made or secured with these credentials.
+// library copies what it needs and keeps no pointer into them). The only
+// things the library keeps are the function pointers of the verify and PSK
+// callbacks, so their delegates are kept alive by every handle made or
+// secured with these credentials.
 using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Runtime.InteropServices;
+using System.Text;
 
 namespace Inetkit
 {
@@ -29,6 +31,8 @@ namespace Inetkit
         private readonly object callbackLock = new object();
         private Func<InetVerifyError, bool> verifyCallback;
         private NativeMethods.INETVERIFYPROC verifyProc;
+        private Func<string, byte[]> pskCallback;
+        private NativeMethods.INETPSKPROC pskProc;
         private int verifyDepth;
         private bool disposed;
 
@@ -144,6 +148,31 @@ namespace Inetkit
             }
         }
 
+        /// <summary>Servers only: looks up the TLS-PSK key for the identity a
+        /// client offers, instead of the single <see cref="PskIdentity"/> /
+        /// <see cref="PskKey"/> pair; a server with it needs no certificate.
+        /// Return the key (1 to 256 bytes), or null to refuse the identity.
+        /// It runs on the thread doing the handshake (inside Accept or
+        /// StartTls) and must not call inetkit on that connection. An identity
+        /// that is not valid UTF-8 is refused without calling it. An exception
+        /// it throws refuses the identity and is rethrown by the call that ran
+        /// it, as for <see cref="VerifyCallback"/>; so is an
+        /// <see cref="InvalidOperationException"/> for a key that is empty or
+        /// longer than 256 bytes. Client credentials with a PSK callback are
+        /// refused with <see cref="InetErrorCode.InvalidParameter"/>.</summary>
+        public Func<string, byte[]> PskCallback
+        {
+            get { return pskCallback; }
+            set
+            {
+                lock (callbackLock)
+                {
+                    pskCallback = value;
+                    pskProc = value == null ? null : new NativeMethods.INETPSKPROC(new PskThunk(value).Invoke);
+                }
+            }
+        }
+
         /// <summary>Appends <paramref name="errors"/> (typically
         /// <see cref="InetConnection.VerifyErrors"/> of a connection made with
         /// <see cref="InetVerifyMode.Query"/>) to <see cref="IgnoreErrors"/>.</summary>
@@ -235,7 +264,7 @@ namespace Inetkit
         }
 
         /// <summary>Clears the password, the private key text, the PSK key and the
-        /// callback. Handles already made keep working; the object cannot be used
+        /// callbacks. Handles already made keep working; the object cannot be used
         /// for new ones.</summary>
         public void Dispose()
         {
@@ -243,6 +272,7 @@ namespace Inetkit
             PrivateKeyPem = null;
             PskKey = null;
             VerifyCallback = null;
+            PskCallback = null;
             disposed = true;
         }
 
@@ -261,6 +291,17 @@ namespace Inetkit
                 lock (callbackLock)
                 {
                     return verifyProc;
+                }
+            }
+        }
+
+        internal NativeMethods.INETPSKPROC PskProc
+        {
+            get
+            {
+                lock (callbackLock)
+                {
+                    return pskProc;
                 }
             }
         }
@@ -297,6 +338,83 @@ namespace Inetkit
                 }
             }
         }
+
+        // The PSK lookup, as VerifyThunk: no exception unwinds into the library;
+        // it is parked for the call that ran it, and the identity is refused.
+        private sealed class PskThunk
+        {
+            private const int MaxKey = 256;   // the library's buffer
+            private static readonly Encoding StrictUtf8 = new UTF8Encoding(false, true);
+            private readonly Func<string, byte[]> callback;
+
+            internal PskThunk(Func<string, byte[]> callback)
+            {
+                this.callback = callback;
+            }
+
+            internal int Invoke(IntPtr hClient, IntPtr lpszIdentity, IntPtr lpKey, IntPtr lpcbKey, IntPtr param)
+            {
+                InetSafeHandle.EnterCallback();
+                try
+                {
+                    if (lpKey == IntPtr.Zero || lpcbKey == IntPtr.Zero)
+                    {
+                        return 0;
+                    }
+                    string identity = Identity(lpszIdentity);
+                    if (identity == null)
+                    {
+                        return 0;   // not UTF-8: no managed string stands for it faithfully
+                    }
+                    byte[] key = callback(identity);
+                    if (key == null)
+                    {
+                        return 0;
+                    }
+                    int room = (int)Math.Min((uint)Marshal.ReadInt32(lpcbKey), (uint)MaxKey);
+                    if (key.Length == 0 || key.Length > room)
+                    {
+                        throw new InvalidOperationException("PskCallback returned a key of " + key.Length +
+                                                            " bytes; it must hold 1 to " + room + ".");
+                    }
+                    Marshal.Copy(key, 0, lpKey, key.Length);
+                    Marshal.WriteInt32(lpcbKey, key.Length);
+                    return 1;
+                }
+                catch (Exception exception)
+                {
+                    InetSafeHandle.SetPendingCallbackException(exception);
+                    return 0;
+                }
+                finally
+                {
+                    InetSafeHandle.LeaveCallback();
+                }
+            }
+
+            private static string Identity(IntPtr value)
+            {
+                if (value == IntPtr.Zero)
+                {
+                    return string.Empty;
+                }
+                int length = 0;
+                while (Marshal.ReadByte(value, length) != 0)
+                {
+                    length++;
+                }
+                byte[] bytes = new byte[length];
+                Marshal.Copy(value, bytes, 0, length);
+                try
+                {
+                    return StrictUtf8.GetString(bytes);
+                }
+                catch (DecoderFallbackException)
+                {
+                    return null;
+                }
+            }
+        }
     }
 
     /// <summary>One native SECURITYCREDENTIALS block for the length of one call.
@@ -321,6 +439,18 @@ namespace Inetkit
         /// <summary>The verify delegate whose pointer is in the block (or null):
         /// whoever keeps a handle made with it must keep this alive too.</summary>
         internal NativeMethods.INETVERIFYPROC VerifyProc { get; private set; }
+
+        /// <summary>The PSK delegate whose pointer is in the block (or null),
+        /// kept alive like <see cref="VerifyProc"/>.</summary>
+        internal NativeMethods.INETPSKPROC PskProc { get; private set; }
+
+        /// <summary>Makes <paramref name="handle"/> keep the callback delegates
+        /// of this block alive (the library may call them as long as it lives).</summary>
+        internal void KeepCallbacksAlive(InetSafeHandle handle)
+        {
+            handle.KeepAlive(VerifyProc);
+            handle.KeepAlive(PskProc);
+        }
 
         internal static NativeCredentials From(InetCredentials credentials)
         {
@@ -356,6 +486,9 @@ namespace Inetkit
                 native.VerifyProc = credentials.VerifyProc;
                 c.lpfnVerify = native.VerifyProc == null ? IntPtr.Zero : Marshal.GetFunctionPointerForDelegate(native.VerifyProc);
                 c.lpVerifyParam = IntPtr.Zero;
+                native.PskProc = credentials.PskProc;
+                c.lpfnPsk = native.PskProc == null ? IntPtr.Zero : Marshal.GetFunctionPointerForDelegate(native.PskProc);
+                c.lpPskParam = IntPtr.Zero;
                 native.blockSize = (int)c.dwSize;
                 native.block = Marshal.AllocHGlobal(native.blockSize);
                 Marshal.StructureToPtr(c, native.block, false);
@@ -396,9 +529,10 @@ namespace Inetkit
                 Marshal.FreeHGlobal(block);
                 block = IntPtr.Zero;
             }
-            // The function pointer must stay valid until the native call has
+            // The function pointers must stay valid until the native call has
             // returned, which it has when Dispose runs.
             GC.KeepAlive(VerifyProc);
+            GC.KeepAlive(PskProc);
         }
 
         private static void Wipe(IntPtr memory, int size)

@@ -77,8 +77,8 @@ namespace Inetkit
                     return NativeMethods.InetListen(nativeAddress, (uint)port, (uint)backlog, (uint)options,
                                                     native.Pointer);
                 });
-                // Accept runs the verify callback of these credentials.
-                safeHandle.KeepAlive(native.VerifyProc);
+                // Accept runs the verify and PSK callbacks of these credentials.
+                native.KeepCallbacksAlive(safeHandle);
                 return new InetListener(safeHandle);
             }
         }

@@ -152,7 +152,7 @@ namespace Inetkit
         }
 
         // Delegates whose function pointers the library holds for this handle
-        // (the verify callback of the credentials it was made or secured with).
+        // (the verify and PSK callbacks of the credentials it was made or secured with).
         // Kept here so that they live as long as the handle.
         private readonly object keepAliveLock = new object();
         private object[] keepAlive = new object[0];

@@ -12,8 +12,8 @@
 //   offset into a byte[] can be passed)
 //   LPCSECURITYCREDENTIALS -> IntPtr to a SECURITYCREDENTIALS block in native
 //   memory (NativeCredentials builds it: every string member an IntPtr to a
-//   UTF-8 buffer allocated with AllocHGlobal, lpfnVerify an IntPtr from
-//   GetFunctionPointerForDelegate), or IntPtr.Zero for none
+//   UTF-8 buffer allocated with AllocHGlobal, lpfnVerify and lpfnPsk IntPtrs
+//   from GetFunctionPointerForDelegate), or IntPtr.Zero for none
 //   INETSECURITYINFO * -> ref INETSECURITYINFO (char arrays as ByValArray byte[])
 //   BOOL -> int (0 / 1)
 // Calling convention: cdecl on every platform (INETKIT_CALL).
@@ -40,6 +40,17 @@ namespace Inetkit
         [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
         internal delegate int INETVERIFYPROC(IntPtr hClient, uint dwError, uint dwDepth, IntPtr lpszFingerprint,
                                              IntPtr lpParam);
+
+        /// <summary>INETPSKPROC, a server's TLS-PSK lookup. lpszIdentity is the
+        /// NUL-terminated identity the client offers, valid during the call;
+        /// the callback copies at most *lpcbKey bytes (256) of the key into
+        /// lpKey, sets *lpcbKey (a DWORD) to the key's length and returns
+        /// non-zero, or returns 0 to refuse the identity. The delegate behind a
+        /// function pointer given to the library must stay reachable as long
+        /// as the handle that may call it.</summary>
+        [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+        internal delegate int INETPSKPROC(IntPtr hClient, IntPtr lpszIdentity, IntPtr lpKey, IntPtr lpcbKey,
+                                          IntPtr lpParam);
 
         /// <summary>SECURITYCREDENTIALS of inetkit/common.h, member for member.
         /// Strings are pointers to NUL-terminated UTF-8 buffers owned by whoever
@@ -69,6 +80,8 @@ namespace Inetkit
             internal IntPtr lpszPskKey;
             internal IntPtr lpfnVerify;     // INETVERIFYPROC
             internal IntPtr lpVerifyParam;
+            internal IntPtr lpfnPsk;        // INETPSKPROC (servers only)
+            internal IntPtr lpPskParam;
         }
 
         /// <summary>INETSECURITYINFO of inetkit/inet.h. Set dwSize and allocate

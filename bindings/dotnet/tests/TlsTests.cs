@@ -72,7 +72,9 @@ namespace Inetkit.Tests
             int strings = (int)Marshal.OffsetOf(credentials, "lpszCipherList");
             Assert.Equal(p == 8 ? 24 : 20, strings, "offset of lpszCipherList");
             Assert.Equal(strings + 15 * p, (int)Marshal.OffsetOf(credentials, "lpfnVerify"), "offset of lpfnVerify");
-            Assert.Equal(strings + 17 * p, Marshal.SizeOf(credentials), "sizeof(SECURITYCREDENTIALS)");
+            Assert.Equal(strings + 17 * p, (int)Marshal.OffsetOf(credentials, "lpfnPsk"), "offset of lpfnPsk");
+            Assert.Equal(strings + 18 * p, (int)Marshal.OffsetOf(credentials, "lpPskParam"), "offset of lpPskParam");
+            Assert.Equal(strings + 19 * p, Marshal.SizeOf(credentials), "sizeof(SECURITYCREDENTIALS)");
             Type info = typeof(NativeMethods.INETSECURITYINFO);
             Assert.Equal(32, (int)Marshal.OffsetOf(info, "szProtocol"), "offset of szProtocol");
             Assert.Equal(48, (int)Marshal.OffsetOf(info, "szCipher"), "offset of szCipher");
@@ -330,6 +332,125 @@ namespace Inetkit.Tests
                 new InetCredentials { PskIdentity = "somebody-else", PskKey = key }, 10).Dispose(), "another identity");
             server.Stop();
             Assert.Equal(2, failures.Count, "server failures: " + Describe(failures));
+        }
+
+        private static readonly byte[] AliceKey = Enumerable.Range(0xA0, 32).Select(i => (byte)i).ToArray();
+
+        private static string Hex(byte[] bytes)
+        {
+            return string.Concat(bytes.Select(b => b.ToString("x2")));
+        }
+
+        [Test]
+        public static void PskCallbackServer()
+        {
+            List<Exception> failures = new List<Exception>();
+            List<string> asked = new List<string>();
+            int testThread = Thread.CurrentThread.ManagedThreadId;
+            int onTestThread = 0;
+            InetCredentials serverPsk = new InetCredentials();
+            serverPsk.PskCallback = identity =>
+            {
+                lock (asked)
+                {
+                    asked.Add(identity);
+                    if (Thread.CurrentThread.ManagedThreadId == testThread)
+                    {
+                        onTestThread++;
+                    }
+                }
+                return identity == "alice" ? AliceKey : null;
+            };
+            serverPsk.Check(true);   // the lookup stands in for a certificate
+            ServerThread server = ServerThread.StartAcceptLoop("127.0.0.1", InetOptions.Secure, serverPsk, failures);
+            using (InetConnection client = InetConnection.ConnectSecure("localhost", server.Port,
+                       new InetCredentials { PskIdentity = "alice", PskKey = Hex(AliceKey) }, 10))
+            {
+                Echo(client, "over a looked-up PSK");
+                InetSecurityInfo info = client.SecurityInfo;
+                Assert.True(info.IsSecure && info.PeerCertificateCount == 0, "PSK session without certificates: " + info);
+                client.WriteLine("quit");
+            }
+            Assert.Throws<InetSecurityException>(() => InetConnection.ConnectSecure("localhost", server.Port,
+                new InetCredentials { PskIdentity = "mallory", PskKey = Hex(AliceKey) }, 10).Dispose(), "mallory");
+            server.Stop();
+            Assert.Equal(1, failures.Count, "server failures: " + Describe(failures));
+            Assert.True(failures[0] is InetSecurityException, "mallory refused at Accept: " + Describe(failures));
+            lock (asked)
+            {
+                Assert.True(asked.Contains("alice") && asked.Contains("mallory"), "identities asked: " + string.Join(",", asked));
+                Assert.Equal(0, onTestThread, "lookups on the client's thread");
+            }
+
+            // Only servers look keys up.
+            InetCredentials client1 = new InetCredentials { PskCallback = identity => AliceKey };
+            Assert.ThrowsInet(InetErrorCode.InvalidParameter, () => client1.Check(false), "client with a PSK callback");
+            InetCredentials client2 = new InetCredentials { PskIdentity = "alice", PskKey = Hex(AliceKey),
+                                                            PskCallback = identity => AliceKey };
+            Assert.ThrowsInet(InetErrorCode.InvalidParameter, () => client2.Check(false), "client with both");
+            client2.Dispose();
+            Assert.True(client2.PskCallback == null, "Dispose forgets the PSK callback");
+        }
+
+        [Test]
+        public static void PskCallbackThrowsOrReturnsABadKey()
+        {
+            Func<string, byte[]>[] lookups =
+            {
+                identity => { throw new InvalidOperationException("lookup failed"); },
+                identity => new byte[0],
+                identity => new byte[257],
+            };
+            foreach (Func<string, byte[]> lookup in lookups)
+            {
+                Exception thrown = null;
+                ServerThread server = ServerThread.Start("127.0.0.1", InetOptions.Secure,
+                                                         new InetCredentials { PskCallback = lookup },
+                                                         listener =>
+                {
+                    try
+                    {
+                        listener.Accept(10).Dispose();
+                    }
+                    catch (Exception e)
+                    {
+                        thrown = e;
+                    }
+                });
+                Assert.Throws<InetSecurityException>(() => InetConnection.ConnectSecure("localhost", server.Port,
+                    new InetCredentials { PskIdentity = "alice", PskKey = Hex(AliceKey) }, 10).Dispose(), "refused");
+                server.Join();
+                // Accept rethrows what the callback threw (or the binding's complaint about the key).
+                Assert.True(thrown is InvalidOperationException, "Accept threw " + thrown);
+            }
+        }
+
+        [Test]
+        public static void ServerPskCallbackSurvivesGarbageCollection()
+        {
+            List<Exception> failures = new List<Exception>();
+            ServerThread server = StartServerWithPskCallback(failures);
+            for (int i = 0; i < 3; i++)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+            }
+            using (InetConnection client = InetConnection.ConnectSecure("localhost", server.Port,
+                       new InetCredentials { PskIdentity = "alice", PskKey = Hex(AliceKey) }, 10))
+            {
+                Echo(client, "looked up by a collected-looking callback");
+                client.WriteLine("quit");
+            }
+            server.Stop();
+            Assert.True(failures.Count == 0, "server failures: " + Describe(failures));
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static ServerThread StartServerWithPskCallback(List<Exception> failures)
+        {
+            InetCredentials credentials = new InetCredentials();
+            credentials.PskCallback = identity => identity == "alice" ? (byte[])AliceKey.Clone() : null;
+            return ServerThread.StartAcceptLoop("127.0.0.1", InetOptions.Secure, credentials, failures);
         }
 
         [Test]

@@ -45,6 +45,7 @@ __all__ = [
     "SECURITYCREDENTIALS",
     "INETSECURITYINFO",
     "INETVERIFYPROC",
+    "INETPSKPROC",
     "INETTRACEPROC",
 ]
 
@@ -75,6 +76,13 @@ INETTRACEPROC = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint32, ctypes.
 #: (common.h). Return nonzero to accept the reported verification problem.
 INETVERIFYPROC = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_uint32,
                                   ctypes.c_char_p, ctypes.c_void_p)
+
+#: ``BOOL (*)(HCLIENT hClient, LPCSTR lpszIdentity, LPVOID lpKey, LPDWORD lpcbKey, LPVOID lpParam)``
+#: (common.h): a server's TLS-PSK lookup. Copy at most ``*lpcbKey`` bytes (256) of
+#: the identity's key into ``lpKey``, set ``*lpcbKey`` to its length and return
+#: nonzero; return 0 to refuse the identity.
+INETPSKPROC = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p,
+                               ctypes.POINTER(ctypes.c_uint32), ctypes.c_void_p)
 
 
 class SECURITYCREDENTIALS(ctypes.Structure):
@@ -108,6 +116,8 @@ class SECURITYCREDENTIALS(ctypes.Structure):
         ("lpszPskKey", LPCSTR),
         ("lpfnVerify", INETVERIFYPROC),
         ("lpVerifyParam", LPVOID),
+        ("lpfnPsk", INETPSKPROC),
+        ("lpPskParam", LPVOID),
     ]
 
     @classmethod

@@ -834,8 +834,8 @@ class Listener(_Handle):
         secure: make :meth:`accept` do the TLS handshake; ``credentials``
             must then hold the server certificate and key (or a PSK).
         credentials: the server's :class:`~inetkit.tls.Credentials`, loaded
-            and checked here. Its verify callback is kept alive as long as
-            the listener and the connections it accepted.
+            and checked here. Its verify and PSK callbacks are kept alive as
+            long as the listener and the connections it accepted.
 
     Raises:
         InetError: ``ADDRESS_IN_USE``, ``ADDRESS_NOT_AVAILABLE``, ...
@@ -854,7 +854,7 @@ class Listener(_Handle):
                               _uint(backlog, "backlog"), options, _pointer(native),
                               credentials=native)
         super().__init__(handle)
-        # Alive as long as the listener: InetAccept may call its verify callback.
+        # Alive as long as the listener: InetAccept may call its verify and PSK callbacks.
         self._credentials: Optional[NativeCredentials] = native
 
     @property

@@ -36,6 +36,7 @@ __all__ = [
     "Credentials",
     "NativeCredentials",
     "Protocol",
+    "PskCallback",
     "SecurityField",
     "SecurityInfo",
     "VerifyCallback",
@@ -50,6 +51,12 @@ Text = Union[str, bytes]
 
 #: ``verify(error, depth, fingerprint) -> bool``: see :class:`Credentials`.
 VerifyCallback = Callable[[int, int, str], Any]
+
+#: ``psk_callback(identity) -> bytes | None``: see :class:`Credentials`.
+PskCallback = Callable[[str], Optional[bytes]]
+
+#: The most key bytes a PSK lookup may return (``INETPSKPROC``'s buffer).
+_MAX_PSK_KEY = 256
 
 
 class Protocol(enum.IntEnum):
@@ -366,6 +373,20 @@ class Credentials:
             ``__cause__`` of the error raised. The binding keeps the
             callback alive as long as the library may call it (for a
             listener: as long as the listener lives).
+        psk_callback: servers only: ``psk_callback(identity) -> bytes |
+            None``, the TLS-PSK key for the identity a client offers (at most
+            256 bytes), or None to refuse that identity; it replaces
+            ``psk_identity``/``psk_key`` on the server side, and the server
+            then needs no certificate. The identity arrives as a ``str``
+            decoded from UTF-8 (bytes that are not UTF-8 become lone
+            surrogates, so they never equal a well-formed name). It runs on
+            the thread doing the handshake (inside ``accept`` or
+            ``start_tls``) and must not call into that connection. Anything
+            but a non-empty bytes-like value of at most 256 bytes refuses the
+            identity, and so does an exception, which then becomes the
+            ``__cause__`` of the error ``accept`` raises. Kept alive like
+            ``verify``. Client credentials with a ``psk_callback`` are
+            refused (``InvalidParameterError``).
     """
 
     protocol_min: Union[Protocol, int] = Protocol.DEFAULT
@@ -388,6 +409,7 @@ class Credentials:
     psk_identity: Optional[str] = None
     psk_key: Optional[Text] = None
     verify: Optional[VerifyCallback] = dataclasses.field(default=None, compare=False)
+    psk_callback: Optional[PskCallback] = dataclasses.field(default=None, compare=False)
 
     def __init__(self, *,
                  protocol_min: Union[Protocol, int] = Protocol.DEFAULT,
@@ -409,7 +431,8 @@ class Credentials:
                  pinned_public_key: Union[None, str, Iterable[str]] = None,
                  psk_identity: Optional[str] = None,
                  psk_key: Optional[Text] = None,
-                 verify: Optional[VerifyCallback] = None) -> None:
+                 verify: Optional[VerifyCallback] = None,
+                 psk_callback: Optional[PskCallback] = None) -> None:
         self.protocol_min = _enum_or_int(Protocol, _dword(protocol_min, "protocol_min"))
         self.protocol_max = _enum_or_int(Protocol, _dword(protocol_max, "protocol_max"))
         self.verify_mode = _enum_or_int(VerifyMode, _dword(verify_mode, "verify_mode"))
@@ -435,6 +458,9 @@ class Credentials:
         if verify is not None and not callable(verify):
             raise TypeError("verify must be callable")
         self.verify = verify
+        if psk_callback is not None and not callable(psk_callback):
+            raise TypeError("psk_callback must be callable")
+        self.psk_callback = psk_callback
 
     _SECRETS = frozenset({"password", "private_key_pem", "psk_key"})
 
@@ -507,15 +533,15 @@ class Credentials:
 
 class NativeCredentials:
     """A ``SECURITYCREDENTIALS`` built from :class:`Credentials`, with
-    everything it points to (the encoded strings and the verify trampoline)
-    kept alive as long as this object is.
+    everything it points to (the encoded strings and the verify and PSK
+    trampolines) kept alive as long as this object is.
 
     Attributes:
         struct: the :class:`inetkit._native.SECURITYCREDENTIALS`.
         credentials: the :class:`Credentials` it was built from.
     """
 
-    __slots__ = ("struct", "credentials", "_keep", "_proc", "_callback_error", "__weakref__")
+    __slots__ = ("struct", "credentials", "_keep", "_proc", "_psk_proc", "_callback_error", "__weakref__")
 
     _STRINGS = (
         ("cipher_list", "lpszCipherList", _text),
@@ -536,6 +562,7 @@ class NativeCredentials:
         self.credentials = credentials
         self._keep: List[Any] = []
         self._proc: Optional[Any] = None
+        self._psk_proc: Optional[Any] = None
         self._callback_error: Optional[BaseException] = None
         struct = _native.SECURITYCREDENTIALS.new()
         struct.dwProtocolMin = _dword(credentials.protocol_min, "protocol_min")
@@ -552,6 +579,9 @@ class NativeCredentials:
         if credentials.verify is not None:
             self._proc = _native.INETVERIFYPROC(self._trampoline(credentials.verify))
             struct.lpfnVerify = self._proc
+        if credentials.psk_callback is not None:
+            self._psk_proc = _native.INETPSKPROC(self._psk_trampoline(credentials.psk_callback))
+            struct.lpfnPsk = self._psk_proc
         self.struct = struct
 
     def _set(self, struct: _native.SECURITYCREDENTIALS, member: str, value: Optional[bytes]) -> None:
@@ -570,13 +600,38 @@ class NativeCredentials:
                 return 0
         return trampoline
 
+    def _psk_trampoline(self, callback: PskCallback) -> Callable[..., int]:
+        def trampoline(_client: Optional[int], identity: Optional[bytes], key: Optional[int],
+                       size: Any, _param: Optional[int]) -> int:
+            try:
+                if not key or not size:
+                    return 0
+                name = identity.decode("utf-8", "surrogateescape") if identity else ""
+                found = callback(name)
+                if found is None:
+                    return 0
+                if not isinstance(found, (bytes, bytearray, memoryview)):
+                    raise TypeError(f"psk_callback must return bytes or None, not {type(found).__name__}")
+                data = bytes(found)
+                room = min(int(size[0]), _MAX_PSK_KEY)
+                if not data or len(data) > room:
+                    raise ValueError(f"psk_callback returned a key of {len(data)} bytes; "
+                                     f"it must hold 1 to {room}")
+                ctypes.memmove(key, data, len(data))
+                size[0] = len(data)
+                return 1
+            except BaseException as exc:  # refuse the identity; surfaced as __cause__
+                self._callback_error = exc
+                return 0
+        return trampoline
+
     @property
     def pointer(self) -> Any:
         """The ``LPCSECURITYCREDENTIALS`` argument (valid while this object lives)."""
         return ctypes.byref(self.struct)
 
     def take_callback_error(self) -> Optional[BaseException]:
-        """The exception the verify callback raised since the last take, if any."""
+        """The exception the verify or PSK callback raised since the last take, if any."""
         error, self._callback_error = self._callback_error, None
         return error
 
@@ -585,7 +640,7 @@ class NativeCredentials:
 
 
 def _raise_with_cause(error: InetError, native: Optional[NativeCredentials]) -> None:
-    """Raise ``error``, chained to the verify callback's exception if it raised one."""
+    """Raise ``error``, chained to the verify or PSK callback's exception if it raised one."""
     cause = native.take_callback_error() if native is not None else None
     if cause is not None:
         raise error from cause

@@ -470,6 +470,92 @@ def test_listener_keeps_its_verify_callback_alive(pki, spawn):
     assert SELF_SIGNED in seen
 
 
+# ---- TLS-PSK ---------------------------------------------------------------------------
+
+ALICE_KEY = bytes(range(0xA0, 0xC0))  # 32 bytes
+
+
+def test_psk_callback_server(tls_server):
+    """A server without a certificate looks the client's key up by identity."""
+    asked: List[Tuple[str, int]] = []
+
+    def lookup(identity: str) -> Optional[bytes]:
+        asked.append((identity, threading.get_ident()))
+        return ALICE_KEY if identity == "alice" else None
+
+    server_creds = Credentials(psk_callback=lookup)
+    server_creds.check(server=True)  # a PSK lookup stands in for a certificate
+    port, server = tls_server(server_creds, connections=2)
+
+    alice = Credentials(psk_identity="alice", psk_key=ALICE_KEY.hex())
+    with connect(port, credentials=alice) as client:
+        client.write_line("over a looked-up PSK")
+        assert client.read_line() == b"over a looked-up PSK"
+        info = client.security
+        assert info.peer_certificates == 0 and not info.local_certificate
+    assert any(identity == "alice" for identity, _ in asked)
+    assert all(thread != threading.get_ident() for _, thread in asked)  # the server's thread
+
+    mallory = Credentials(psk_identity="mallory", psk_key=ALICE_KEY.hex())
+    with pytest.raises(inetkit.SecurityError):
+        connect(port, credentials=mallory)  # the handshake fails on both sides
+    outcomes = server.result()
+    assert outcomes[0] == 1
+    assert isinstance(outcomes[1], inetkit.SecurityError)
+    assert outcomes[1].__cause__ is None  # refused by returning None, nothing raised
+    assert "mallory" in [identity for identity, _ in asked]
+
+    # Only servers look keys up.
+    with pytest.raises(inetkit.InvalidParameterError):
+        Credentials(psk_callback=lookup).check()
+    with pytest.raises(inetkit.InvalidParameterError):
+        Credentials(psk_callback=lookup, psk_identity="alice", psk_key=ALICE_KEY).check(server=False)
+
+
+@pytest.mark.parametrize("answer", ["raise", "str", "empty", "too-long"])
+def test_psk_callback_bad_answers_refuse(tls_server, answer):
+    """An exception or an unusable key refuses the identity; the reason is the __cause__."""
+
+    def lookup(identity: str) -> Optional[bytes]:
+        if answer == "raise":
+            raise RuntimeError("lookup failed")
+        return {"str": ALICE_KEY.hex(), "empty": b"", "too-long": b"k" * 257}[answer]  # type: ignore[return-value]
+
+    port, server = tls_server(Credentials(psk_callback=lookup))
+    with pytest.raises(inetkit.SecurityError):
+        connect(port, credentials=Credentials(psk_identity="alice", psk_key=ALICE_KEY))
+    (outcome,) = server.result()
+    assert isinstance(outcome, inetkit.SecurityError)
+    expected = {"raise": RuntimeError, "str": TypeError, "empty": ValueError, "too-long": ValueError}[answer]
+    assert isinstance(outcome.__cause__, expected)
+
+
+def test_listener_keeps_its_psk_callback_alive(spawn):
+    """A PSK lookup given inline must survive until accept calls it."""
+    ports: List[int] = []
+    listening = threading.Event()
+
+    def server() -> bytes:
+        listener = Listener("127.0.0.1", secure=True, credentials=Credentials(
+            psk_callback=lambda identity: ALICE_KEY if identity == "alice" else None))
+        with listener:
+            gc.collect()  # nothing but the listener references the trampoline now
+            ports.append(listener.address[1])
+            listening.set()
+            with listener.accept(timeout=PROMPT) as conn:
+                conn.inactivity_timeout = PROMPT
+                line = conn.read_line()
+                conn.write_line(line)
+                return line
+
+    worker = spawn(server)
+    assert listening.wait(PROMPT)
+    with connect(ports[0], credentials=Credentials(psk_identity="alice", psk_key=ALICE_KEY)) as client:
+        client.write_line("kept alive")
+        assert client.read_line() == b"kept alive"
+    assert worker.result() == b"kept alive"
+
+
 # ---- client certificates ------------------------------------------------------------------
 
 def _refused_for_lack_of_a_client_certificate(pki: Path, tls_server) -> inetkit.InetError:
@@ -680,6 +766,15 @@ def test_credentials_to_native_structure(pki):
     assert s.lpfnVerify(None, 18, 0, b"AB", None) == 1  # the trampoline, through C
     assert Credentials().to_native().struct.lpfnVerify is not None  # NULL pointer object
     assert not Credentials().to_native().struct.lpfnVerify
+    assert not s.lpfnPsk and s.lpPskParam is None
+    psk = Credentials(psk_callback=lambda identity: b"\x01\x02" if identity == "id" else None).to_native()
+    key = ctypes.create_string_buffer(256)
+    size = ctypes.c_uint32(256)
+    assert psk.struct.lpfnPsk(None, b"id", ctypes.addressof(key), ctypes.byref(size), None) == 1
+    assert size.value == 2 and key.raw[:2] == b"\x01\x02"
+    assert psk.struct.lpfnPsk(None, b"other", ctypes.addressof(key), ctypes.byref(size), None) == 0
+    with pytest.raises(TypeError):
+        Credentials(psk_callback="not callable")  # type: ignore[arg-type]
 
     text = repr(creds)
     assert "secret" not in text and "password='***'" in text and "0001" not in text
