@@ -357,7 +357,8 @@ typedef struct INETSECURITYINFO_ {
     DWORD dwSize;              /* set to sizeof(INETSECURITYINFO) before the call */
     DWORD dwProtocol;          /* INET_PROTOCOL_TLS1_x, or 0 on a plain connection */
     DWORD dwCipherBits;        /* secret bits of the cipher */
-    BOOL bResumed;             /* the session was resumed from an earlier one */
+    BOOL bResumed;             /* the session was resumed from an earlier one (OpenSSL also
+                                  counts a TLS 1.3 handshake on an external PSK as resumed) */
     DWORD dwVerifyResult;      /* OpenSSL's X509_V_* result for the peer: 0 only if the chain verified
                                   with no problem at all, even an ignored or accepted one */
     DWORD dwVerifyErrors;      /* problems seen during verification (see InetGetVerifyErrors) */
