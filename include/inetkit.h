@@ -10,5 +10,6 @@
 
 #include "inetkit/common.h"
 #include "inetkit/inet.h"
+#include "inetkit/pop.h"
 
 #endif /* INETKIT_H */

@@ -119,6 +119,8 @@ typedef void *LPVOID;
 typedef const void *LPCVOID;
 typedef DWORD *LPDWORD;
 typedef UINT *LPUINT;
+typedef BOOL *LPBOOL;
+typedef uint64_t ULONGLONG;
 #endif
 
 #ifndef TRUE

@@ -16,6 +16,7 @@
  *   290          no DNS server specified
  *   530          busy performing the current action
  *   600-699      inetkit's own API and stream errors
+ *   700-799      POP3 session errors
  *   10004-10101  Winsock numbers, used on every platform and mapped from errno
  *   11001-11004  name resolution errors (Winsock numbering)
  */
@@ -60,6 +61,20 @@
     X(CERTIFICATE_CHAIN_TOO_LONG, 610, "The certificate chain is longer than the verify depth allows") \
     X(PUBLIC_KEY_MISMATCH,       611, "The peer's public key does not match the pinned key") \
     X(CERTIFICATE_REQUIRED,      612, "The peer requires a certificate that was not provided") \
+    X(NOT_FOUND,                 613, "The requested item does not exist") \
+    X(INVALID_STATE,             614, "The function is not valid in the current state of the session") \
+    X(SERVER_ERROR,              700, "The server refused the command") \
+    X(PROTOCOL,                  701, "The server's reply does not follow the protocol") \
+    X(AUTH_FAILED,               702, "Authentication failed") \
+    X(MAILBOX_IN_USE,            703, "The mailbox is in use by another session") \
+    X(LOGIN_DELAY,               704, "The server requires a longer delay between logins") \
+    X(SERVER_TEMPORARY,          705, "The server reports a temporary problem; try again later") \
+    X(SERVER_PERMANENT,          706, "The server reports a permanent problem") \
+    X(TLS_REQUIRED,              707, "The server does not offer STLS; the session will not continue in plaintext") \
+    X(AUTH_UNAVAILABLE,          708, "No acceptable authentication mechanism is available") \
+    X(AUTH_SERVER_UNVERIFIED,    709, "The server failed to prove it knows the password (SCRAM signature)") \
+    X(RESPONSE_TOO_LARGE,        710, "The server's reply is larger than allowed") \
+    X(MESSAGE_INCOMPLETE,        711, "The message was not received completely") \
     X(INTERRUPTED,             10004, "A blocking operation was interrupted") \
     X(ACCESS_DENIED,           10013, "Permission denied") \
     X(BAD_ADDRESS,             10014, "Bad address") \

@@ -59,6 +59,17 @@ void copy_out(std::string_view text, LPSTR buffer, LPDWORD size) {
     }
 }
 
+DWORD last_error_message(LPSTR buffer, LPDWORD size) noexcept {
+    const last_error::Record &record = last_error::get();
+    return copy_string(std::string_view(record.message, record.length), buffer, size);
+}
+
+DWORD error_string(DWORD code, LPSTR buffer, LPDWORD size) noexcept {
+    const char *text = error_text(code);
+    if (!text) return INETKIT_ERROR_INVALID_PARAMETER;
+    return copy_string(text, buffer, size);
+}
+
 void require_argument(const void *pointer, const char *name) {
     if (!pointer) fail(INETKIT_ERROR_INVALID_PARAMETER, std::string(name) + " is NULL");
 }

@@ -56,6 +56,11 @@ DWORD copy_string(std::string_view text, LPSTR buffer, LPDWORD size) noexcept;
 // The same, throwing INSUFFICIENT_BUFFER / INVALID_PARAMETER with a message.
 void copy_out(std::string_view text, LPSTR buffer, LPDWORD size);
 
+// The bodies of every family's GetLastErrorMessage and GetErrorString twins:
+// they read, and never change, the last-error store.
+DWORD last_error_message(LPSTR buffer, LPDWORD size) noexcept;
+DWORD error_string(DWORD code, LPSTR buffer, LPDWORD size) noexcept;
+
 // Throws INVALID_PARAMETER naming the argument when pointer is NULL.
 void require_argument(const void *pointer, const char *name);
 

@@ -160,6 +160,28 @@ net::TlsSettings tls_settings(LPCSECURITYCREDENTIALS c, DWORD options, bool serv
     return s;
 }
 
+void fill_security_info(const net::Connection &connection, INETSECURITYINFO *info) {
+    if (!info) fail(INETKIT_ERROR_INVALID_PARAMETER, "lpInfo is NULL");
+    if (info->dwSize < sizeof(INETSECURITYINFO))
+        fail(INETKIT_ERROR_INVALID_PARAMETER, "INETSECURITYINFO.dwSize is " + std::to_string(info->dwSize) +
+                                                  "; set it to sizeof(INETSECURITYINFO)");
+    DWORD size = info->dwSize;
+    std::memset(info, 0, sizeof *info);
+    info->dwSize = size;
+    const net::TlsStream *tls = connection.tls();
+    if (!tls) return;
+    net::SecurityDetails d = tls->details();
+    info->dwProtocol = d.protocol;
+    info->dwCipherBits = d.cipher_bits;
+    info->bResumed = d.resumed;
+    info->dwVerifyResult = static_cast<DWORD>(d.verify_result);
+    info->dwVerifyErrors = static_cast<DWORD>(d.verify_errors);
+    info->dwPeerCertificates = static_cast<DWORD>(d.peer_certificates);
+    info->bLocalCertificate = d.local_certificate;
+    std::snprintf(info->szProtocol, sizeof info->szProtocol, "%s", d.protocol_name.c_str());
+    std::snprintf(info->szCipher, sizeof info->szCipher, "%s", d.cipher.c_str());
+}
+
 std::shared_ptr<net::TlsContext> tls_context(LPCSECURITYCREDENTIALS credentials, DWORD options, bool server) {
     return net::TlsContext::obtain(tls_settings(credentials, options, server));
 }

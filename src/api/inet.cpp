@@ -138,14 +138,11 @@ DWORD INETKIT_CALL InetGetVersion(void) noexcept {
 DWORD INETKIT_CALL InetGetLastError(void) noexcept { return last_error::get().code; }
 
 DWORD INETKIT_CALL InetGetLastErrorMessage(LPSTR lpszMessage, LPDWORD lpcchMessage) noexcept {
-    const last_error::Record &record = last_error::get();
-    return copy_string(std::string_view(record.message, record.length), lpszMessage, lpcchMessage);
+    return last_error_message(lpszMessage, lpcchMessage);
 }
 
 DWORD INETKIT_CALL InetGetErrorString(DWORD dwErrorCode, LPSTR lpszText, LPDWORD lpcchText) noexcept {
-    const char *text = error_text(dwErrorCode);
-    if (!text) return INETKIT_ERROR_INVALID_PARAMETER;
-    return copy_string(text, lpszText, lpcchText);
+    return error_string(dwErrorCode, lpszText, lpcchText);
 }
 
 HCLIENT INETKIT_CALL InetConnect(LPCSTR lpszHost, UINT nPort, UINT nTimeout, DWORD dwOptions,
@@ -386,25 +383,7 @@ DWORD INETKIT_CALL InetDeleteCredentials(LPSECURITYCREDENTIALS lpCredentials) no
 
 DWORD INETKIT_CALL InetGetSecurityInfo(HCLIENT hClient, INETSECURITYINFO *lpInfo) noexcept {
     return with_handle<InetConnectionObject>(hClient, connection_kind, [&](InetConnectionObject &object) {
-        require_argument(lpInfo, "lpInfo");
-        if (lpInfo->dwSize < sizeof(INETSECURITYINFO))
-            fail(INETKIT_ERROR_INVALID_PARAMETER, "INETSECURITYINFO.dwSize is " + std::to_string(lpInfo->dwSize) +
-                                                      "; set it to sizeof(INETSECURITYINFO)");
-        DWORD size = lpInfo->dwSize;
-        std::memset(lpInfo, 0, sizeof *lpInfo);
-        lpInfo->dwSize = size;
-        const net::TlsStream *tls = object.connection->tls();
-        if (!tls) return;
-        net::SecurityDetails d = tls->details();
-        lpInfo->dwProtocol = d.protocol;
-        lpInfo->dwCipherBits = d.cipher_bits;
-        lpInfo->bResumed = d.resumed;
-        lpInfo->dwVerifyResult = static_cast<DWORD>(d.verify_result);
-        lpInfo->dwVerifyErrors = static_cast<DWORD>(d.verify_errors);
-        lpInfo->dwPeerCertificates = static_cast<DWORD>(d.peer_certificates);
-        lpInfo->bLocalCertificate = d.local_certificate;
-        std::snprintf(lpInfo->szProtocol, sizeof lpInfo->szProtocol, "%s", d.protocol_name.c_str());
-        std::snprintf(lpInfo->szCipher, sizeof lpInfo->szCipher, "%s", d.cipher.c_str());
+        fill_security_info(*object.connection, lpInfo);
     });
 }
 

@@ -46,7 +46,7 @@ std::string describe(HCLIENT handle) {
 
 std::string accepted_names(KindMask accepted) {
     std::string names;
-    for (HandleKind kind : {HandleKind::InetConnection, HandleKind::InetListener}) {
+    for (HandleKind kind : {HandleKind::InetConnection, HandleKind::InetListener, HandleKind::PopClient}) {
         if (!(accepted & kind_bit(kind))) continue;
         if (!names.empty()) names += " or ";
         names += kind_name(kind);
@@ -60,6 +60,7 @@ const char *kind_name(HandleKind kind) noexcept {
     switch (kind) {
     case HandleKind::InetConnection: return "an Inet connection";
     case HandleKind::InetListener: return "an Inet listener";
+    case HandleKind::PopClient: return "a Pop client";
     }
     return "an unknown kind of handle";
 }
@@ -178,7 +179,7 @@ thread::Id HandleTable::attach_thread(HCLIENT handle, KindMask accepted, thread:
     return object->owner_.exchange(new_owner);
 }
 
-CallLease::CallLease(HCLIENT handle, KindMask accepted)
+CallLease::CallLease(HCLIENT handle, KindMask accepted, bool wait)
     : object_(HandleTable::instance().find(handle, accepted)) {
     thread::Id me = thread::current();
     if (object_->active_.load(std::memory_order_relaxed) == me)
@@ -198,8 +199,11 @@ CallLease::CallLease(HCLIENT handle, KindMask accepted)
         if (!lock_.owns_lock())
             fail(INETKIT_ERROR_BUSY, "handle " + describe(handle) + " is busy in another call");
         check_owner(); // an AttachThread may have run between the first check and the lock
-    } else {
+    } else if (wait) {
         lock_ = std::unique_lock(object_->call_mutex_);
+    } else {
+        lock_ = std::unique_lock(object_->call_mutex_, std::try_to_lock);
+        if (!lock_.owns_lock()) fail(INETKIT_ERROR_BUSY, "handle " + describe(handle) + " is busy in another call");
     }
     if (object_->closed_.load())
         fail(INETKIT_ERROR_INVALID_HANDLE, "handle " + describe(handle) + " has been closed");

@@ -21,10 +21,12 @@ namespace inetkit {
 enum class HandleKind : std::uint8_t {
     InetConnection = 1,
     InetListener = 2,
+    PopClient = 3,
 };
 constexpr unsigned kind_bit(HandleKind kind) { return 1u << static_cast<unsigned>(kind); }
 using KindMask = unsigned;
 constexpr KindMask any_inet_kind = kind_bit(HandleKind::InetConnection) | kind_bit(HandleKind::InetListener);
+constexpr KindMask pop_kind = kind_bit(HandleKind::PopClient);
 
 // Base of every object a handle refers to. Engine objects are members of
 // subclasses in src/api; the engine itself knows nothing of handles.
@@ -104,7 +106,9 @@ private:
 // alive, so a close on another thread frees it only after the call returns.
 class CallLease {
 public:
-    CallLease(HCLIENT handle, KindMask accepted);
+    // wait = false: never block on a FREETHREAD handle busy in another call
+    // (BUSY instead), for closes that must not wait.
+    CallLease(HCLIENT handle, KindMask accepted, bool wait = true);
     ~CallLease();
     CallLease(const CallLease &) = delete;
     CallLease &operator=(const CallLease &) = delete;

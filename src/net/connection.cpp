@@ -254,6 +254,19 @@ std::size_t Connection::read_line(char *line, std::size_t max_length) {
     }
 }
 
+std::string_view Connection::wait_data(std::size_t capacity) {
+    if (buffered() == 0 && !end_of_stream_) {
+        // Bulk readers ask for a large buffer: fewer, bigger reads.
+        if (buffer_.size() < capacity) {
+            begin_ = end_ = 0;
+            buffer_.resize(capacity);
+        }
+        CallTimer timer(interrupter_, timeouts_);
+        while (buffered() == 0 && !end_of_stream_) fill(&timer, std::max(capacity, initial_buffer));
+    }
+    return std::string_view(buffer_.data() + begin_, buffered());
+}
+
 std::size_t Connection::peek(void *buffer, std::size_t size) {
     if (buffered() < size && !end_of_stream_) fill(nullptr, std::max(size, buffer_.size()));
     std::size_t n = std::min(size, buffered());

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace inetkit::net {
@@ -41,6 +42,12 @@ public:
     // One line without its CR LF / LF, at most max_length bytes, into line.
     // Throws LINE_TOO_LONG or CONNECTION_CLOSED, leaving the bytes unread.
     std::size_t read_line(char *line, std::size_t max_length);
+    // Zero-copy reading for protocol decoders: waits until some bytes are
+    // buffered and returns them (empty at end of stream); discard() then
+    // consumes what the decoder used, leaving the rest (a pipelined reply)
+    // for the next reader. capacity: how much to buffer at most per fill.
+    std::string_view wait_data(std::size_t capacity);
+    void discard(std::size_t count) noexcept { consume(count); }
     // Copies bytes that have already arrived without consuming them; never blocks.
     std::size_t peek(void *buffer, std::size_t size);
     std::size_t available();
