@@ -8,6 +8,7 @@
 #include <openssl/rand.h>
 
 #include <climits>
+#include <utility>
 
 namespace inetkit::pop::sasl {
 namespace {
@@ -25,7 +26,6 @@ constexpr int scram_nonce_bytes = 24;
 // A std::string that wipes itself: for passwords and messages that carry them.
 class Secret {
 public:
-    Secret() = default;
     explicit Secret(std::string text) : text_(std::move(text)) {}
     Secret(const Secret &) = delete;
     Secret &operator=(const Secret &) = delete;
@@ -86,17 +86,19 @@ std::string quoted(const std::string &text) {
     return "\"" + shown + (text.size() > 80 ? "...\"" : "\"");
 }
 
-void check_challenge(const std::string &challenge, const char *mechanism) {
+// Errors from respond() leave out the mechanism's name: the session adds it.
+void check_challenge(const std::string &challenge) {
     if (challenge.size() > max_challenge_size)
-        fail(INETKIT_ERROR_PROTOCOL, std::string(mechanism) + ": the server's challenge is larger than 16 KiB");
+        fail(INETKIT_ERROR_PROTOCOL, "the server's challenge is larger than 16 KiB");
     // No mechanism here has binary challenges; a NUL is an attempt to cut a
     // string short somewhere downstream.
     if (challenge.find('\0') != std::string::npos)
-        fail(INETKIT_ERROR_PROTOCOL, std::string(mechanism) + ": the server's challenge contains a NUL byte");
+        fail(INETKIT_ERROR_PROTOCOL, "the server's challenge contains a NUL byte");
 }
 
 void require_no_nul(const std::string &text, const char *what) {
-    if (text.find('\0') != std::string::npos) fail(INETKIT_ERROR_INVALID_PARAMETER, std::string(what) + " contains a NUL character");
+    if (text.find('\0') != std::string::npos)
+        fail(INETKIT_ERROR_INVALID_PARAMETER, std::string(what) + " contains a NUL character");
 }
 
 void require_user(const std::string &user, const char *mechanism) {
@@ -170,10 +172,10 @@ public:
         return opening();
     }
     std::string respond(const std::string &challenge) final {
-        check_challenge(challenge, name());
+        check_challenge(challenge);
         if (!opened_) {
             if (!challenge.empty())
-                fail(INETKIT_ERROR_PROTOCOL, std::string(name()) + ": the server sent a challenge before the client's first message");
+                fail(INETKIT_ERROR_PROTOCOL, "the server sent a challenge before the client's first message");
             opened_ = true;
             return opening();
         }
@@ -202,7 +204,7 @@ public:
 private:
     std::string opening() override { return std::string(1, '\0') + user_ + '\0' + password_.text(); }
     std::string next(const std::string &) override {
-        fail(INETKIT_ERROR_PROTOCOL, "PLAIN: the server sent a challenge after the credentials");
+        fail(INETKIT_ERROR_PROTOCOL, "the server sent a challenge after the credentials");
     }
     std::string user_;
     Secret password_;
@@ -223,7 +225,7 @@ private:
     // The one challenge is the server's JSON error; the empty answer lets it
     // finish with -ERR.
     std::string next(const std::string &) override {
-        if (error_answered_) fail(INETKIT_ERROR_PROTOCOL, "XOAUTH2: the server sent a second challenge");
+        if (error_answered_) fail(INETKIT_ERROR_PROTOCOL, "the server sent a second challenge");
         error_answered_ = true;
         return "";
     }
@@ -249,7 +251,7 @@ private:
     }
     // RFC 7628 section 3.2.3: the client answers the error with a lone %x01.
     std::string next(const std::string &) override {
-        if (error_answered_) fail(INETKIT_ERROR_PROTOCOL, "OAUTHBEARER: the server sent a second challenge");
+        if (error_answered_) fail(INETKIT_ERROR_PROTOCOL, "the server sent a second challenge");
         error_answered_ = true;
         return "\x01";
     }
@@ -263,7 +265,7 @@ private:
 // "a=value" attributes of a SCRAM message, read in order.
 class Attributes {
 public:
-    Attributes(const std::string &message, const char *mechanism) : message_(message), mechanism_(mechanism) {}
+    explicit Attributes(const std::string &message) : message_(message) {}
     bool at_end() const noexcept { return position_ > message_.size(); }
     char peek_name() const noexcept { return at_end() ? '\0' : message_[position_]; }
     // The value of the next attribute, which must be `name`.
@@ -284,12 +286,11 @@ public:
         }
     }
     [[noreturn]] void malformed(const std::string &what) const {
-        fail(INETKIT_ERROR_PROTOCOL, std::string(mechanism_) + ": " + what + " in the server's message " + quoted(message_));
+        fail(INETKIT_ERROR_PROTOCOL, what + " in the server's message " + quoted(message_));
     }
 
 private:
     const std::string &message_;
-    const char *mechanism_;
     std::size_t position_ = 0;
 };
 
@@ -306,7 +307,8 @@ long parse_iterations(const std::string &text, Attributes &attributes) {
     for (char c : text)
         if (c < '0' || c > '9') attributes.malformed("an iteration count that is not a positive number");
     if (text.size() > 7 || std::stol(text) > max_scram_iterations)
-        fail(INETKIT_ERROR_AUTH_FAILED, "SCRAM: the server asks for " + quoted(text) + " PBKDF2 iterations; the limit is 1000000");
+        fail(INETKIT_ERROR_AUTH_FAILED,
+             "the server asks for " + quoted(text) + " PBKDF2 iterations; the limit is 1000000");
     return std::stol(text);
 }
 
@@ -360,14 +362,14 @@ private:
             state_ = State::Verified;
             return ""; // POP3 has no "additional data with success": the empty answer ends the exchange
         case State::Verified:
-            fail(INETKIT_ERROR_PROTOCOL, std::string(name_) + ": the server sent a challenge after its final message");
+            fail(INETKIT_ERROR_PROTOCOL, "the server sent a challenge after its final message");
         default:
-            fail(INETKIT_ERROR_PROTOCOL, std::string(name_) + ": the exchange has already failed");
+            fail(INETKIT_ERROR_PROTOCOL, "the exchange has already failed");
         }
     }
 
     std::string client_final_message(const std::string &server_first) {
-        Attributes attributes(server_first, name_);
+        Attributes attributes(server_first);
         if (attributes.peek_name() == 'm') attributes.malformed("a mandatory extension (m=) we do not support");
         std::string nonce = attributes.take('r', "nonce");
         std::string salt_text = attributes.take('s', "salt");
@@ -378,7 +380,7 @@ private:
         // The server must extend our nonce; anything else is a replay or a
         // man in the middle.
         if (nonce.size() <= nonce_.size() || nonce.compare(0, nonce_.size(), nonce_) != 0)
-            fail(INETKIT_ERROR_AUTH_FAILED, std::string(name_) + ": the server's nonce does not extend the client's");
+            fail(INETKIT_ERROR_AUTH_FAILED, "the server's nonce does not extend the client's");
         std::string salt;
         try {
             salt = base64_decode(salt_text);
@@ -413,9 +415,9 @@ private:
     }
 
     void verify_server_final(const std::string &server_final) {
-        Attributes attributes(server_final, name_);
+        Attributes attributes(server_final);
         if (attributes.peek_name() == 'e')
-            fail(INETKIT_ERROR_AUTH_FAILED, std::string(name_) + ": the server refused the proof: " + quoted(attributes.take('e', "error")));
+            fail(INETKIT_ERROR_AUTH_FAILED, "the server refused the proof: " + quoted(attributes.take('e', "error")));
         std::string verifier_text = attributes.take('v', "server signature");
         attributes.skip_extensions();
         std::string verifier;
@@ -427,8 +429,7 @@ private:
         // Constant time, so a forger learns nothing from how long a wrong guess took.
         if (verifier.size() != server_signature_.size ||
             CRYPTO_memcmp(verifier.data(), server_signature_.bytes, server_signature_.size) != 0)
-            fail(INETKIT_ERROR_AUTH_SERVER_UNVERIFIED,
-                 std::string(name_) + ": the server's signature is wrong; it does not know the password");
+            fail(INETKIT_ERROR_AUTH_SERVER_UNVERIFIED, "the server's signature is wrong; it does not know the password");
     }
 
     const EVP_MD *md_;
@@ -453,8 +454,8 @@ public:
     // The prompts are "Username:" and "Password:" by custom only, so an
     // unknown text is answered by its place in the exchange.
     std::string respond(const std::string &challenge) override {
-        check_challenge(challenge, name());
-        if (answers_ == 2) fail(INETKIT_ERROR_PROTOCOL, "LOGIN: the server sent a third challenge " + quoted(challenge));
+        check_challenge(challenge);
+        if (answers_ == 2) fail(INETKIT_ERROR_PROTOCOL, "the server sent a third challenge " + quoted(challenge));
         std::string prompt;
         for (char c : challenge) prompt += static_cast<char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
         bool wants_user = starts_with(prompt, "user") ? true : starts_with(prompt, "pass") ? false : answers_ == 0;
@@ -479,10 +480,10 @@ public:
     const char *name() const noexcept override { return "CRAM-MD5"; }
     std::optional<std::string> initial_response() override { return std::nullopt; }
     std::string respond(const std::string &challenge) override {
-        check_challenge(challenge, name());
-        if (answered_) fail(INETKIT_ERROR_PROTOCOL, "CRAM-MD5: the server sent a second challenge");
+        check_challenge(challenge);
+        if (answered_) fail(INETKIT_ERROR_PROTOCOL, "the server sent a second challenge");
         // An empty challenge would make the answer a bare function of the password.
-        if (challenge.empty()) fail(INETKIT_ERROR_PROTOCOL, "CRAM-MD5: the server's challenge is empty");
+        if (challenge.empty()) fail(INETKIT_ERROR_PROTOCOL, "the server's challenge is empty");
         answered_ = true;
         Digest mac;
         hmac(EVP_md5(), password_.text().data(), password_.text().size(), challenge, mac);
@@ -544,7 +545,8 @@ std::string base64_decode(const std::string &text) {
         unsigned long group = 0;
         for (std::size_t k = 0; k < 4; ++k) {
             int value = k >= 4 - padding ? 0 : base64_value(text[i + k]);
-            if (value < 0) fail(INETKIT_ERROR_PROTOCOL, "base64 text with a character outside the alphabet or misplaced padding");
+            if (value < 0)
+                fail(INETKIT_ERROR_PROTOCOL, "base64 text with a character outside the alphabet or misplaced padding");
             group = group << 6 | static_cast<unsigned long>(value);
         }
         // The bits that padding leaves over must be zero, so each text has one meaning.

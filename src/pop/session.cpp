@@ -487,13 +487,18 @@ void Session::authenticate_sasl(Auth auth, const std::string &user, const std::s
             if (line == "+" || line.compare(0, 2, "+ ") == 0) {
                 std::string challenge_text = line.size() > 2 ? line.substr(2) : "";
                 if (!pending.empty()) {
+                    // RFC 5034: the client speaks first, so the server's first challenge must be empty.
+                    if (!challenge_text.empty()) {
+                        send("*");
+                        read_reply();
+                        fail(INETKIT_ERROR_AUTH_FAILED, shown + ": the server sent a challenge where the client speaks first");
+                    }
                     send(pending, "<redacted>");
                     pending.clear();
                     continue;
                 }
                 std::string response;
                 try {
-                    if (challenge_text.size() > 22000) fail(INETKIT_ERROR_AUTH_FAILED, "the server's SASL challenge is larger than 16 KiB");
                     response = mechanism->respond(sasl::base64_decode(challenge_text));
                 } catch (const Error &error) {
                     // Cancel the exchange (RFC 5034) and keep the session usable.
