@@ -147,10 +147,10 @@ INETKIT_API DWORD INETKIT_CALL PopQuit(HCLIENT hClient) INETKIT_NOEXCEPT;
 
 /*
  * PopDisconnect - end the session and release the handle. Thread: any.
- * When no call is in progress and the calling thread may use the handle, it
- * sends QUIT first (deletions take effect); otherwise it closes without QUIT
- * (deletions are dropped by the server) and a call in progress on another
- * thread returns INETKIT_ERROR_CANCELED.
+ * When no call is in progress, no message is open and the calling thread
+ * may use the handle, it sends QUIT first (deletions take effect); otherwise
+ * it closes without QUIT (the server drops the deletions) and a call in
+ * progress on another thread returns INETKIT_ERROR_CANCELED.
  */
 INETKIT_API DWORD INETKIT_CALL PopDisconnect(HCLIENT hClient) INETKIT_NOEXCEPT;
 
@@ -264,7 +264,8 @@ INETKIT_API DWORD INETKIT_CALL PopCloseMessage(HCLIENT hClient) INETKIT_NOEXCEPT
  * PopStoreMessages - store several messages into lpszDirectory, one file
  * each, named "<uid>.eml" when the unique id is safe as a file name, else
  * "<number>.eml", each complete or absent (see PopStoreMessage). lpMessages
- * lists the numbers (NULL with nMessages 0: every message). The commands
+ * lists the numbers (NULL with nMessages 0: every message not marked
+ * deleted). The commands
  * are pipelined when the server advertises PIPELINING (see PopConfig).
  * *lpnStored (optional) counts the files written, also on failure.
  */

@@ -121,8 +121,11 @@ std::vector<std::uint32_t> message_list(const DWORD *messages, DWORD count, pop:
         return std::vector<std::uint32_t>(messages, messages + count);
     }
     if (messages) fail(INETKIT_ERROR_INVALID_PARAMETER, "nMessages is 0 but lpMessages is not NULL");
-    std::vector<std::uint32_t> all(session.stat().first);
-    for (std::uint32_t i = 0; i < all.size(); ++i) all[i] = i + 1;
+    // "Every message" means every one not marked deleted.
+    const std::vector<pop::MessageEntry> &entries = session.list();
+    std::vector<std::uint32_t> all;
+    for (std::uint32_t i = 0; i < entries.size(); ++i)
+        if (!entries[i].deleted) all.push_back(i + 1);
     return all;
 }
 
@@ -429,12 +432,11 @@ DWORD INETKIT_CALL PopStoreNewMessages(HCLIENT hClient, LPCSTR lpszSeenFile, LPC
             }
         }
         const std::vector<pop::MessageEntry> &entries = session.list();
+        if (!session.has_uids())
+            fail(INETKIT_ERROR_NOT_SUPPORTED, "the server gives no unique ids (UIDL): new mail cannot be told from old");
         std::vector<std::uint32_t> fresh;
-        for (std::uint32_t i = 0; i < entries.size(); ++i) {
-            if (entries[i].uid.empty())
-                fail(INETKIT_ERROR_NOT_SUPPORTED, "the server gives no unique ids (UIDL): new mail cannot be told from old");
+        for (std::uint32_t i = 0; i < entries.size(); ++i)
             if (!entries[i].deleted && !seen.count(entries[i].uid)) fresh.push_back(i + 1);
-        }
         session.store_many(fresh, directory, [&](std::uint32_t message, const std::string &) {
             // Only a message already complete on disk is recorded as seen.
             append_durably(seen_file, entries[message - 1].uid);

@@ -616,6 +616,7 @@ const std::vector<MessageEntry> &Session::list() {
     std::uint32_t count = stat_->first;
     std::vector<MessageEntry> entries(count);
     std::vector<bool> listed(count, false);
+    uids_ = uid_reply.ok;
     for (const std::string &line : list_lines) {
         std::vector<std::string_view> fields = words(line);
         std::uint64_t number = 0, octets = 0;
@@ -636,6 +637,9 @@ const std::vector<MessageEntry> &Session::list() {
             fail(INETKIT_ERROR_PROTOCOL, "UIDL: bad or repeated line \"" + printable(line) + "\"");
         entries[number - 1].uid = std::string(fields[1]);
     }
+    // RFC 1939: messages marked deleted are left out of LIST and UIDL.
+    for (std::uint32_t i = 0; i < count; ++i)
+        if (!listed[i]) entries[i].deleted = true;
     list_ = std::move(entries);
     return *list_;
 }
@@ -666,7 +670,9 @@ std::string Session::message_uid(std::uint32_t message) {
             fail(INETKIT_ERROR_PROTOCOL, "UIDL: cannot read \"" + printable(reply.line) + "\"");
         return std::string(fields[1]);
     }
-    const std::string &uid = (*list_)[message - 1].uid;
+    const MessageEntry &entry = (*list_)[message - 1];
+    if (entry.deleted) fail(INETKIT_ERROR_INVALID_STATE, "message " + std::to_string(message) + " is marked deleted");
+    const std::string &uid = entry.uid;
     if (uid.empty()) fail(INETKIT_ERROR_NOT_SUPPORTED, "the server gave no unique id (UIDL) for message " + std::to_string(message));
     return uid;
 }
@@ -889,12 +895,14 @@ void Session::reset() {
 
 void Session::enable_utf8() {
     if (!in_sync_) fail(INETKIT_ERROR_NOT_CONNECTED, "the session has ended or lost step with the server");
+    if (stream_) fail(INETKIT_ERROR_INVALID_STATE, "a message is open: read it to its end or close it (PopCloseMessage)");
     command("UTF8");
 }
 
 void Session::quit() {
     if (!in_sync_) fail(INETKIT_ERROR_NOT_CONNECTED, "the session has ended or lost step with the server");
-    stream_.reset();
+    // QUIT now would be read as message data: the caller must finish the message first.
+    if (stream_) fail(INETKIT_ERROR_INVALID_STATE, "a message is open: read it to its end or close it (PopCloseMessage)");
     Reply reply = command("QUIT");
     (void)reply;
     in_sync_ = false; // the session is over either way

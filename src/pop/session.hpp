@@ -72,7 +72,10 @@ public:
 
     void login(Auth auth, const std::string &user, const std::string &password);
     void quit();
-    void noop() { command("NOOP"); }
+    void noop() {
+        require_transaction();
+        command("NOOP");
+    }
     void reset();
     void enable_utf8();
 
@@ -103,6 +106,7 @@ public:
     // deleted counts the DELEs the server accepted, also when it throws.
     void remove_many(const std::vector<std::uint32_t> &messages, std::size_t &deleted);
     bool in_step() const noexcept { return in_sync_; }
+    bool has_uids() const noexcept { return uids_; }
     // Any command but the ones that change the session's state.
     std::string raw_command(const std::string &command, bool multiline);
 
@@ -157,6 +161,7 @@ private:
     bool apop_timestamp_before_tls_ = false;
     bool authenticated_ = false;
     bool in_sync_ = true;
+    bool uids_ = true; // the server answered UIDL
     std::optional<std::pair<std::uint32_t, std::uint64_t>> stat_;
     std::optional<std::vector<MessageEntry>> list_;
     struct Stream {

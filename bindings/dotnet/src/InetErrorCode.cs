@@ -81,6 +81,34 @@ namespace Inetkit
         PublicKeyMismatch = 611,
         /// <summary>The peer requires a certificate that was not provided (INETKIT_ERROR_CERTIFICATE_REQUIRED).</summary>
         CertificateRequired = 612,
+        /// <summary>The requested item does not exist (INETKIT_ERROR_NOT_FOUND).</summary>
+        NotFound = 613,
+        /// <summary>The function is not valid in the current state of the session (INETKIT_ERROR_INVALID_STATE).</summary>
+        InvalidState = 614,
+        /// <summary>The server refused the command (INETKIT_ERROR_SERVER_ERROR).</summary>
+        ServerError = 700,
+        /// <summary>The server's reply does not follow the protocol (INETKIT_ERROR_PROTOCOL).</summary>
+        Protocol = 701,
+        /// <summary>Authentication failed (INETKIT_ERROR_AUTH_FAILED).</summary>
+        AuthFailed = 702,
+        /// <summary>The mailbox is in use by another session (INETKIT_ERROR_MAILBOX_IN_USE).</summary>
+        MailboxInUse = 703,
+        /// <summary>The server requires a longer delay between logins (INETKIT_ERROR_LOGIN_DELAY).</summary>
+        LoginDelay = 704,
+        /// <summary>The server reports a temporary problem; try again later (INETKIT_ERROR_SERVER_TEMPORARY).</summary>
+        ServerTemporary = 705,
+        /// <summary>The server reports a permanent problem (INETKIT_ERROR_SERVER_PERMANENT).</summary>
+        ServerPermanent = 706,
+        /// <summary>The server does not offer STLS; the session will not continue in plaintext (INETKIT_ERROR_TLS_REQUIRED).</summary>
+        TlsRequired = 707,
+        /// <summary>No acceptable authentication mechanism is available (INETKIT_ERROR_AUTH_UNAVAILABLE).</summary>
+        AuthUnavailable = 708,
+        /// <summary>The server failed to prove it knows the password (SCRAM signature) (INETKIT_ERROR_AUTH_SERVER_UNVERIFIED).</summary>
+        AuthServerUnverified = 709,
+        /// <summary>The server's reply is larger than allowed (INETKIT_ERROR_RESPONSE_TOO_LARGE).</summary>
+        ResponseTooLarge = 710,
+        /// <summary>The message was not received completely (INETKIT_ERROR_MESSAGE_INCOMPLETE).</summary>
+        MessageIncomplete = 711,
         /// <summary>A blocking operation was interrupted (INETKIT_ERROR_INTERRUPTED).</summary>
         Interrupted = 10004,
         /// <summary>Permission denied (INETKIT_ERROR_ACCESS_DENIED).</summary>

@@ -73,6 +73,29 @@ namespace Inetkit
                     return new InetCredentialsException(errorCode, message);
                 case InetErrorCode.PlaintextInjection:
                     return new InetPlaintextInjectionException(errorCode, message);
+                case InetErrorCode.NotFound:
+                    return new InetNotFoundException(errorCode, message);
+                case InetErrorCode.InvalidState:
+                    return new InetInvalidStateException(errorCode, message);
+                case InetErrorCode.AuthFailed:
+                case InetErrorCode.AuthServerUnverified:
+                    return new PopAuthenticationException(errorCode, message);
+                case InetErrorCode.MailboxInUse:
+                    return new PopMailboxInUseException(errorCode, message);
+                case InetErrorCode.LoginDelay:
+                    return new PopLoginDelayException(errorCode, message);
+                case InetErrorCode.TlsRequired:
+                    return new PopTlsRequiredException(errorCode, message);
+                case InetErrorCode.MessageIncomplete:
+                    return new PopMessageIncompleteException(errorCode, message);
+                case InetErrorCode.ServerError:
+                case InetErrorCode.ServerTemporary:
+                case InetErrorCode.ServerPermanent:
+                    return new PopServerException(errorCode, message);
+                case InetErrorCode.Protocol:
+                case InetErrorCode.AuthUnavailable:
+                case InetErrorCode.ResponseTooLarge:
+                    return new PopException(errorCode, message);
                 case InetErrorCode.SecurityLibrary:
                 case InetErrorCode.SecurityContext:
                 case InetErrorCode.SecurityHandshake:
@@ -201,5 +224,23 @@ namespace Inetkit
     {
         /// <summary>Creates the exception.</summary>
         public InetPlaintextInjectionException(InetErrorCode errorCode, string message) : base(errorCode, message) { }
+    }
+
+    /// <summary>INETKIT_ERROR_NOT_FOUND: the item asked for does not exist (a
+    /// capability the server does not list, a unique id no message has, a
+    /// directory that is not there).</summary>
+    public class InetNotFoundException : InetException
+    {
+        /// <summary>Creates the exception.</summary>
+        public InetNotFoundException(InetErrorCode errorCode, string message) : base(errorCode, message) { }
+    }
+
+    /// <summary>INETKIT_ERROR_INVALID_STATE: the call does not fit the state of
+    /// the session (a POP3 message command before login, a second login, any
+    /// other command while a message stream is open).</summary>
+    public class InetInvalidStateException : InetException
+    {
+        /// <summary>Creates the exception.</summary>
+        public InetInvalidStateException(InetErrorCode errorCode, string message) : base(errorCode, message) { }
     }
 }

@@ -1,9 +1,12 @@
 // InetSafeHandle.cs - HCLIENT handles as SafeHandles.
 //
-// ReleaseHandle calls InetDisconnect. That is safe on the finalizer thread
-// because disconnect is exempt from the owner-thread check, and safe while
-// another thread is inside a call on the handle: the library cancels that
-// call and frees the object when it returns.
+// ReleaseHandle calls the family's disconnect (InetDisconnect, PopDisconnect).
+// That is safe on the finalizer thread because disconnect is exempt from the
+// owner-thread check, and safe while another thread is inside a call on the
+// handle: the library cancels that call and frees the object when it returns.
+// (PopDisconnect sends QUIT only from a thread that may use the handle and
+// finds it idle; from the finalizer it just closes, and the server drops the
+// session's deletions.)
 using System;
 using System.Net;
 using System.Runtime.ExceptionServices;
@@ -12,7 +15,7 @@ using System.Threading;
 
 namespace Inetkit
 {
-    /// <summary>An inetkit HCLIENT. Released (InetDisconnect) when disposed or finalized.</summary>
+    /// <summary>An inetkit HCLIENT. Released (the family's disconnect) when disposed or finalized.</summary>
     public abstract class InetSafeHandle : SafeHandle
     {
         // An exception thrown by a callback, held until the inetkit call that ran
@@ -36,8 +39,8 @@ namespace Inetkit
             get { return handle == IntPtr.Zero; }
         }
 
-        /// <summary>Calls InetDisconnect once, whoever gets here first: Dispose,
-        /// the finalizer, or <see cref="DisconnectNow"/>.</summary>
+        /// <summary>Calls the family's disconnect once, whoever gets here first:
+        /// Dispose, the finalizer, or <see cref="DisconnectNow"/>.</summary>
         protected override bool ReleaseHandle()
         {
             DisconnectOnce();
@@ -66,8 +69,30 @@ namespace Inetkit
         {
             if (Interlocked.Exchange(ref disconnected, 1) == 0)
             {
-                NativeMethods.InetDisconnect(handle);
+                NativeDisconnect(handle);
             }
+        }
+
+        // The family's exports that every handle has. The Inet family's by
+        // default; a handle of another family overrides all three. They must
+        // work on any thread (NativeDisconnect runs on the finalizer thread).
+
+        /// <summary>InetDisconnect, or the family's twin.</summary>
+        internal virtual uint NativeDisconnect(IntPtr h)
+        {
+            return NativeMethods.InetDisconnect(h);
+        }
+
+        /// <summary>InetCancel, or the family's twin.</summary>
+        internal virtual uint NativeCancel(IntPtr h)
+        {
+            return NativeMethods.InetCancel(h);
+        }
+
+        /// <summary>InetAttachThread, or the family's twin (0 on failure).</summary>
+        internal virtual uint NativeAttachThread(IntPtr h, uint threadId)
+        {
+            return NativeMethods.InetAttachThread(h, threadId);
         }
 
         /// <summary>Runs one export on this handle: keeps the SafeHandle alive
@@ -186,7 +211,7 @@ namespace Inetkit
 
         internal void Cancel()
         {
-            Invoke(delegate(IntPtr h) { return NativeMethods.InetCancel(h); });
+            Invoke(delegate(IntPtr h) { return NativeCancel(h); });
         }
 
         internal uint AttachThread(uint threadId)
@@ -194,7 +219,7 @@ namespace Inetkit
             uint previous = 0;
             Invoke(delegate(IntPtr h)
             {
-                previous = NativeMethods.InetAttachThread(h, threadId);
+                previous = NativeAttachThread(h, threadId);
                 return previous != 0 ? 0u : LastErrorOr((uint)InetErrorCode.Internal);
             });
             return previous;
@@ -273,6 +298,37 @@ namespace Inetkit
     {
         internal InetListenerHandle()
         {
+        }
+    }
+
+    /// <summary>The HCLIENT of a POP3 session (PopConnect). Released with
+    /// PopDisconnect; cancelled and handed over with PopCancel and PopAttachThread.</summary>
+    public sealed class PopClientHandle : InetSafeHandle
+    {
+        internal readonly object CallbackLock = new object();
+
+        // The registered trace and progress delegates. The SafeHandle is alive
+        // during every call that can run them, so they are too.
+        internal NativeMethods.POPTRACEPROC TraceProc;
+        internal NativeMethods.POPPROGRESSPROC ProgressProc;
+
+        internal PopClientHandle()
+        {
+        }
+
+        internal override uint NativeDisconnect(IntPtr h)
+        {
+            return NativeMethods.PopDisconnect(h);
+        }
+
+        internal override uint NativeCancel(IntPtr h)
+        {
+            return NativeMethods.PopCancel(h);
+        }
+
+        internal override uint NativeAttachThread(IntPtr h, uint threadId)
+        {
+            return NativeMethods.PopAttachThread(h, threadId);
         }
     }
 }

@@ -15,8 +15,13 @@
 //   UTF-8 buffer allocated with AllocHGlobal, lpfnVerify and lpfnPsk IntPtrs
 //   from GetFunctionPointerForDelegate), or IntPtr.Zero for none
 //   INETSECURITYINFO * -> ref INETSECURITYINFO (char arrays as ByValArray byte[])
-//   BOOL -> int (0 / 1)
+//   POPMESSAGEINFO * -> ref POPMESSAGEINFO (the same way)
+//   BOOL -> int (0 / 1),  LPBOOL -> out int
+//   ULONGLONG -> ulong,  ULONGLONG * -> out ulong
+//   const DWORD * (message lists) -> uint[] (null for NULL)
+//   LPVOID out data with the size-query idiom over bytes -> [Out] byte[]
 // Calling convention: cdecl on every platform (INETKIT_CALL).
+// The Inet family (inetkit/inet.h) comes first, then the Pop family (inetkit/pop.h).
 using System;
 using System.Runtime.InteropServices;
 
@@ -109,6 +114,50 @@ namespace Inetkit
             info.dwSize = (uint)Marshal.SizeOf(typeof(INETSECURITYINFO));
             info.szProtocol = new byte[16];
             info.szCipher = new byte[64];
+            return info;
+        }
+
+        // ---- Pop family: callbacks and structures (inetkit/pop.h) ------------
+
+        /// <summary>POPDATAPROC: one piece of message data (lpData, cbData bytes,
+        /// valid during the call). Return non-zero to go on, 0 to stop (the
+        /// retrieval then fails with INETKIT_ERROR_CANCELED). The delegate must
+        /// stay reachable for the length of the call that runs it.</summary>
+        [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+        internal delegate int POPDATAPROC(IntPtr hClient, uint dwMessage, IntPtr lpData, uint cbData, IntPtr lpParam);
+
+        /// <summary>POPPROGRESSPROC: octets of message dwMessage so far and
+        /// expected (0 if unknown). Return 0 to cancel. Whoever registers one
+        /// keeps the delegate reachable until it is unregistered or the handle is gone.</summary>
+        [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+        internal delegate int POPPROGRESSPROC(IntPtr hClient, uint dwMessage, ulong ullDone, ulong ullExpected,
+                                              IntPtr lpParam);
+
+        /// <summary>POPTRACEPROC: one protocol line without its CR LF, a
+        /// NUL-terminated string valid during the call (credentials redacted).
+        /// Kept reachable like <see cref="POPPROGRESSPROC"/>.</summary>
+        [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+        internal delegate void POPTRACEPROC(IntPtr hClient, uint dwDirection, IntPtr lpszLine, IntPtr lpParam);
+
+        /// <summary>POPMESSAGEINFO of inetkit/pop.h (96 bytes: ullOctets at 8,
+        /// szUid at 20, padded to 8). Set dwSize and allocate szUid (see
+        /// <see cref="NewMessageInfo"/>) before the call.</summary>
+        [StructLayout(LayoutKind.Sequential)]
+        internal struct POPMESSAGEINFO
+        {
+            internal uint dwSize;
+            internal uint dwMessage;
+            internal ulong ullOctets;
+            internal int bDeleted;
+            [MarshalAs(UnmanagedType.ByValArray, SizeConst = 72)]
+            internal byte[] szUid;
+        }
+
+        internal static POPMESSAGEINFO NewMessageInfo()
+        {
+            POPMESSAGEINFO info = new POPMESSAGEINFO();
+            info.dwSize = (uint)Marshal.SizeOf(typeof(POPMESSAGEINFO));
+            info.szUid = new byte[72];
             return info;
         }
 
@@ -231,6 +280,157 @@ namespace Inetkit
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "InetGetLibraryInfo")]
         internal static extern uint InetGetLibraryInfo(uint dwWhat, [Out] byte[] lpszValue, ref uint lpcchValue);
 
+        // ---- Pop: library lifetime and errors --------------------------------
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "PopInitialize")]
+        internal static extern uint PopInitialize();
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "PopUninitialize")]
+        internal static extern uint PopUninitialize();
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "PopGetLastError")]
+        internal static extern uint PopGetLastError();
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "PopGetLastErrorMessage")]
+        internal static extern uint PopGetLastErrorMessage([Out] byte[] lpszMessage, ref uint lpcchMessage);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "PopGetErrorString")]
+        internal static extern uint PopGetErrorString(uint dwErrorCode, [Out] byte[] lpszText, ref uint lpcchText);
+
+        // ---- Pop: session ---------------------------------------------------------
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "PopConnect")]
+        internal static extern IntPtr PopConnect(byte[] lpszHost, uint nPort, uint nTimeout, uint dwOptions,
+                                                 IntPtr lpCredentials);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "PopLogin")]
+        internal static extern uint PopLogin(IntPtr hClient, uint nAuthType, byte[] lpszUserName, byte[] lpszPassword);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "PopQuit")]
+        internal static extern uint PopQuit(IntPtr hClient);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "PopDisconnect")]
+        internal static extern uint PopDisconnect(IntPtr hClient);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "PopCancel")]
+        internal static extern uint PopCancel(IntPtr hClient);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "PopAttachThread")]
+        internal static extern uint PopAttachThread(IntPtr hClient, uint dwThreadId);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "PopGetCapabilities")]
+        internal static extern uint PopGetCapabilities(IntPtr hClient, [Out] byte[] lpszCapabilities,
+                                                       ref uint lpcchCapabilities);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "PopGetCapability")]
+        internal static extern uint PopGetCapability(IntPtr hClient, byte[] lpszName, [Out] byte[] lpszValue,
+                                                     ref uint lpcchValue);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "PopGetLastReply")]
+        internal static extern uint PopGetLastReply(IntPtr hClient, out int lpbOk, [Out] byte[] lpszReply,
+                                                    ref uint lpcchReply);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "PopGetSecurityInfo")]
+        internal static extern uint PopGetSecurityInfo(IntPtr hClient, ref INETSECURITYINFO lpInfo);
+
+        // ---- Pop: mailbox -----------------------------------------------------------
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "PopGetMessageCount")]
+        internal static extern uint PopGetMessageCount(IntPtr hClient, out uint lpdwCount, out ulong lpullOctets);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "PopListMessages")]
+        internal static extern uint PopListMessages(IntPtr hClient, out uint lpdwCount);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "PopGetMessageInfo")]
+        internal static extern uint PopGetMessageInfo(IntPtr hClient, uint dwMessage, ref POPMESSAGEINFO lpInfo);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "PopGetMessageSize")]
+        internal static extern uint PopGetMessageSize(IntPtr hClient, uint dwMessage, out ulong lpullOctets);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "PopGetMessageUid")]
+        internal static extern uint PopGetMessageUid(IntPtr hClient, uint dwMessage, [Out] byte[] lpszUid,
+                                                     ref uint lpcchUid);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "PopFindMessage")]
+        internal static extern uint PopFindMessage(IntPtr hClient, byte[] lpszUid, out uint lpdwMessage);
+
+        // ---- Pop: retrieval -----------------------------------------------------------
+
+        /// <summary>lpBuffer: the message bytes (no NUL), size-query idiom over
+        /// bytes; null asks for the size. The library keeps the fetched message
+        /// for the retry, so the second call does not fetch it again.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "PopGetMessage")]
+        internal static extern uint PopGetMessage(IntPtr hClient, uint dwMessage, [Out] byte[] lpBuffer,
+                                                  ref uint lpcbBuffer);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "PopGetMessageHeaders")]
+        internal static extern uint PopGetMessageHeaders(IntPtr hClient, uint dwMessage, [Out] byte[] lpBuffer,
+                                                         ref uint lpcbBuffer);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "PopGetMessageTop")]
+        internal static extern uint PopGetMessageTop(IntPtr hClient, uint dwMessage, uint nLines, [Out] byte[] lpBuffer,
+                                                     ref uint lpcbBuffer);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "PopStoreMessage")]
+        internal static extern uint PopStoreMessage(IntPtr hClient, uint dwMessage, byte[] lpszFileName);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "PopRetrieveMessage")]
+        internal static extern uint PopRetrieveMessage(IntPtr hClient, uint dwMessage, POPDATAPROC lpfnData,
+                                                       IntPtr lpParam);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "PopOpenMessage")]
+        internal static extern uint PopOpenMessage(IntPtr hClient, uint dwMessage, uint nLines);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "PopRead")]
+        internal static extern uint PopRead(IntPtr hClient, IntPtr lpBuffer, uint cbBuffer, out uint lpcbRead);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "PopCloseMessage")]
+        internal static extern uint PopCloseMessage(IntPtr hClient);
+
+        /// <summary>lpMessages null with nMessages 0: every message.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "PopStoreMessages")]
+        internal static extern uint PopStoreMessages(IntPtr hClient, uint[] lpMessages, uint nMessages,
+                                                     byte[] lpszDirectory, out uint lpnStored);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "PopStoreNewMessages")]
+        internal static extern uint PopStoreNewMessages(IntPtr hClient, byte[] lpszSeenFile, byte[] lpszDirectory,
+                                                        out uint lpnStored);
+
+        // ---- Pop: changes ---------------------------------------------------------------
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "PopDeleteMessage")]
+        internal static extern uint PopDeleteMessage(IntPtr hClient, uint dwMessage);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "PopDeleteMessages")]
+        internal static extern uint PopDeleteMessages(IntPtr hClient, uint[] lpMessages, uint nMessages,
+                                                      out uint lpnDeleted);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "PopReset")]
+        internal static extern uint PopReset(IntPtr hClient);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "PopNoop")]
+        internal static extern uint PopNoop(IntPtr hClient);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "PopEnableUtf8")]
+        internal static extern uint PopEnableUtf8(IntPtr hClient);
+
+        /// <summary>lpBuffer: the data lines of a multi-line reply, size-query
+        /// idiom over bytes (kept for the retry: the command is not sent again).</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "PopCommand")]
+        internal static extern uint PopCommand(IntPtr hClient, byte[] lpszCommand, int bMultiline, [Out] byte[] lpBuffer,
+                                               ref uint lpcbBuffer);
+
+        // ---- Pop: settings, progress, trace ------------------------------------------------
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "PopConfig")]
+        internal static extern uint PopConfig(IntPtr hClient, byte[] lpszSetting);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "PopSetProgressCallback")]
+        internal static extern uint PopSetProgressCallback(IntPtr hClient, POPPROGRESSPROC lpfnProgress, IntPtr lpParam);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "PopSetTraceCallback")]
+        internal static extern uint PopSetTraceCallback(IntPtr hClient, POPTRACEPROC lpfnTrace, IntPtr lpParam);
+
         // ---- Constants of inetkit/inet.h and common.h ---------------------------
 
         internal const uint INET_OPTION_NONE = 0x00000000u;
@@ -285,5 +485,38 @@ namespace Inetkit
         internal const uint INET_LIBRARY_OPENSSL_VERSION = 2u;
         internal const uint INET_LIBRARY_OPENSSL_BUILT = 3u;
         internal const uint INET_LIBRARY_CARES_VERSION = 4u;
+
+        // ---- Constants of inetkit/pop.h ----------------------------------------------
+
+        internal const uint POP_OPTION_NONE = 0x00000000u;
+        internal const uint POP_OPTION_LINEBREAK = 0x00000001u;
+        internal const uint POP_OPTION_TUNNEL = 0x00000400u;
+        internal const uint POP_OPTION_TRUSTEDSITE = 0x00000800u;
+        internal const uint POP_OPTION_SECURE_EXPLICIT = 0x00001000u;
+        internal const uint POP_OPTION_SECURE_IMPLICIT = 0x00002000u;
+        internal const uint POP_OPTION_SECURE = POP_OPTION_SECURE_EXPLICIT;
+        internal const uint POP_OPTION_PREFER_IPV6 = 0x00004000u;
+        internal const uint POP_OPTION_FREETHREAD = 0x00008000u;
+        internal const uint POP_OPTION_SECURE_FALLBACK = 0x00010000u;
+
+        internal const uint POP_PORT = 110u;
+        internal const uint POP_PORT_SECURE = 995u;
+        internal const uint POP_DEFAULT_TIMEOUT = 30u;
+
+        internal const uint POP_AUTH_DEFAULT = 0u;
+        internal const uint POP_AUTH_PASS = 1u;
+        internal const uint POP_AUTH_APOP = 2u;
+        internal const uint POP_AUTH_LOGIN = 3u;
+        internal const uint POP_AUTH_PLAIN = 4u;
+        internal const uint POP_AUTH_CRAM_MD5 = 5u;
+        internal const uint POP_AUTH_SCRAM_SHA1 = 6u;
+        internal const uint POP_AUTH_SCRAM_SHA256 = 7u;
+        internal const uint POP_AUTH_XOAUTH2 = 8u;
+        internal const uint POP_AUTH_OAUTHBEARER = 9u;
+
+        internal const uint POP_TRACE_COMMAND = 1u;
+        internal const uint POP_TRACE_REPLY = 2u;
+
+        internal const uint POP_ALL_LINES = 0xFFFFFFFFu;
     }
 }

@@ -2,8 +2,9 @@
 //
 // Every public static method marked [Test] in this assembly runs on a thread
 // of its own (the thread that owns the handles the test creates), with a time
-// limit. One line per test, then "N passed, M failed"; exit code 1 on failure.
-// Arguments, if any, select tests by name.
+// limit. One line per test, then "N passed, M failed" (", K skipped" when a
+// test threw SkipException because something it needs is missing); exit code 1
+// on failure. Arguments, if any, select tests by name.
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
@@ -21,6 +22,13 @@ namespace Inetkit.Tests
     public sealed class AssertionException : Exception
     {
         public AssertionException(string message) : base(message) { }
+    }
+
+    /// <summary>Thrown by a test that cannot run here (a tool or server is not
+    /// installed): reported as SKIP, neither passed nor failed.</summary>
+    public sealed class SkipException : Exception
+    {
+        public SkipException(string reason) : base(reason) { }
     }
 
     public static class Assert
@@ -87,6 +95,7 @@ namespace Inetkit.Tests
 
             int passed = 0;
             int failed = 0;
+            int skipped = 0;
             foreach (MethodInfo test in tests)
             {
                 string name = test.DeclaringType.Name + "." + test.Name;
@@ -115,7 +124,12 @@ namespace Inetkit.Tests
                     error = new TimeoutException("the test did not finish within " + TestTimeoutMilliseconds / 1000 + " s");
                 }
                 watch.Stop();
-                if (error == null)
+                if (error is SkipException)
+                {
+                    skipped++;
+                    Console.WriteLine("SKIP {0} ({1} ms): {2}", name, watch.ElapsedMilliseconds, error.Message);
+                }
+                else if (error == null)
                 {
                     passed++;
                     Console.WriteLine("PASS {0} ({1} ms)", name, watch.ElapsedMilliseconds);
@@ -126,7 +140,8 @@ namespace Inetkit.Tests
                     Console.WriteLine("FAIL {0} ({1} ms): {2}", name, watch.ElapsedMilliseconds, Describe(error));
                 }
             }
-            Console.WriteLine("{0} passed, {1} failed", passed, failed);
+            Console.WriteLine(skipped == 0 ? "{0} passed, {1} failed" : "{0} passed, {1} failed, {2} skipped",
+                              passed, failed, skipped);
             Console.Out.Flush();
             // Background threads of a failed test may still be blocked; do not wait for them.
             int code = failed == 0 && passed > 0 ? 0 : 1;

@@ -1,0 +1,85 @@
+// PopLibrary.cs - the Pop family's lifetime and error texts.
+namespace Inetkit
+{
+    /// <summary>The Pop family of the native inetkit library as a whole.</summary>
+    /// <remarks>
+    /// <see cref="PopClient"/> takes a reference on the family (PopInitialize)
+    /// the first time it is used and keeps it for the life of the process, so
+    /// calling <see cref="Initialize"/> is optional. <see cref="Initialize"/>
+    /// and <see cref="Uninitialize"/> map directly to the native reference
+    /// count; when it drops to zero every open Pop handle is closed. The Pop
+    /// and Inet families share one last-error store per thread, so the
+    /// exceptions of both read it the same way.
+    /// </remarks>
+    public static class PopLibrary
+    {
+        private static readonly object InitLock = new object();
+        private static volatile bool implicitReference;
+
+        /// <summary>Takes a reference on the Pop family (PopInitialize).
+        /// Thread-safe; may be called any number of times.</summary>
+        public static void Initialize()
+        {
+            InetException.VerifySuccess(NativeMethods.PopInitialize());
+        }
+
+        /// <summary>Drops a reference taken by <see cref="Initialize"/> (PopUninitialize).</summary>
+        public static void Uninitialize()
+        {
+            InetException.VerifySuccess(NativeMethods.PopUninitialize());
+        }
+
+        /// <summary>The static description of an error code (PopGetErrorString).</summary>
+        /// <exception cref="System.ArgumentOutOfRangeException">The library does not know the code.</exception>
+        public static string ErrorString(InetErrorCode errorCode)
+        {
+            string text;
+            uint rc = Utf8.Query(delegate(byte[] buffer, ref uint size)
+            {
+                return NativeMethods.PopGetErrorString((uint)errorCode, buffer, ref size);
+            }, 128, out text);
+            if (rc != 0)
+            {
+                throw new System.ArgumentOutOfRangeException("errorCode", errorCode, "Not an inetkit error code.");
+            }
+            return text;
+        }
+
+        /// <summary>The calling thread's last error code (PopGetLastError), as
+        /// left by the last inetkit call on this thread.</summary>
+        internal static uint LastError
+        {
+            get { return NativeMethods.PopGetLastError(); }
+        }
+
+        /// <summary>PopGetLastErrorMessage with the size-query idiom ("" when
+        /// there is none). Does not change the last-error store.</summary>
+        internal static string LastErrorMessage()
+        {
+            string message;
+            uint rc = Utf8.Query(delegate(byte[] buffer, ref uint size)
+            {
+                return NativeMethods.PopGetLastErrorMessage(buffer, ref size);
+            }, 1024, out message);
+            return rc == 0 ? message : string.Empty;
+        }
+
+        /// <summary>Takes the binding's own reference once per process. Called
+        /// before every PopConnect; cheap after the first time.</summary>
+        internal static void EnsureInitialized()
+        {
+            if (implicitReference)
+            {
+                return;
+            }
+            lock (InitLock)
+            {
+                if (!implicitReference)
+                {
+                    InetException.VerifySuccess(NativeMethods.PopInitialize());
+                    implicitReference = true;
+                }
+            }
+        }
+    }
+}
