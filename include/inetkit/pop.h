@@ -27,9 +27,12 @@
  *   code of its RFC 2449/3206 response code: [AUTH] AUTH_FAILED, [IN-USE]
  *   MAILBOX_IN_USE, [LOGIN-DELAY] LOGIN_DELAY, [SYS/TEMP] SERVER_TEMPORARY,
  *   [SYS/PERM] SERVER_PERMANENT. The reply line is kept: PopGetLastReply.
- *   A reply that breaks the protocol gives INETKIT_ERROR_PROTOCOL; the
- *   session stays usable when the reply was read to its end, and is closed
- *   otherwise (later calls give INETKIT_ERROR_NOT_CONNECTED).
+ *   A reply that breaks the protocol gives INETKIT_ERROR_PROTOCOL. The
+ *   session stays usable when the reply was read to its end and its framing
+ *   is sure (a bad STAT, LIST or UIDL value). It is closed (later calls give
+ *   INETKIT_ERROR_NOT_CONNECTED) on any framing doubt: a status line that is
+ *   not +OK/-ERR or holds a NUL byte, a line over the length cap, data the
+ *   server sends unasked, or a message cut short.
  *
  * MESSAGES
  *   Message text is delivered exactly as stored: the dot-stuffing undone,

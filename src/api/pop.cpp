@@ -71,9 +71,12 @@ template <class Body> DWORD with_session(HCLIENT handle, Body &&body) noexcept {
     });
 }
 
-std::string required_text(LPCSTR text, const char *name) {
+// A caller's string, measured only up to limit so a huge one costs nothing.
+std::string required_text(LPCSTR text, const char *name, std::size_t limit = 65536) {
     require_argument(text, name);
-    return text;
+    std::size_t length = strnlen(text, limit + 1);
+    if (length > limit) fail(INETKIT_ERROR_INVALID_PARAMETER, std::string(name) + " is longer than " + std::to_string(limit) + " bytes");
+    return std::string(text, length);
 }
 
 // Bytes out with the size-query idiom; the data stays held when the buffer is too small.
@@ -231,8 +234,8 @@ HCLIENT INETKIT_CALL PopConnect(LPCSTR lpszHost, UINT nPort, UINT nTimeout, DWOR
 DWORD INETKIT_CALL PopLogin(HCLIENT hClient, UINT nAuthType, LPCSTR lpszUserName, LPCSTR lpszPassword) noexcept {
     return with_session(hClient, [&](Object &, pop::Session &session) {
         if (nAuthType > POP_AUTH_OAUTHBEARER) fail(INETKIT_ERROR_INVALID_PARAMETER, "nAuthType is not a POP_AUTH_* value");
-        session.login(static_cast<pop::Auth>(nAuthType), required_text(lpszUserName, "lpszUserName"),
-                      required_text(lpszPassword, "lpszPassword"));
+        session.login(static_cast<pop::Auth>(nAuthType), required_text(lpszUserName, "lpszUserName", 4096),
+                      required_text(lpszPassword, "lpszPassword", 4096));
     });
 }
 
@@ -290,6 +293,7 @@ DWORD INETKIT_CALL PopGetCapability(HCLIENT hClient, LPCSTR lpszName, LPSTR lpsz
 
 DWORD INETKIT_CALL PopGetLastReply(HCLIENT hClient, LPBOOL lpbOk, LPSTR lpszReply, LPDWORD lpcchReply) noexcept {
     return with_session(hClient, [&](Object &, pop::Session &session) {
+        if (lpszReply && !lpcchReply) fail(INETKIT_ERROR_INVALID_PARAMETER, "a reply buffer was given without its size");
         if (lpbOk) *lpbOk = session.last_reply().ok;
         if (lpcchReply) copy_out(session.last_reply().line, lpszReply, lpcchReply);
     });
@@ -340,6 +344,7 @@ DWORD INETKIT_CALL PopGetMessageSize(HCLIENT hClient, DWORD dwMessage, ULONGLONG
 
 DWORD INETKIT_CALL PopGetMessageUid(HCLIENT hClient, DWORD dwMessage, LPSTR lpszUid, LPDWORD lpcchUid) noexcept {
     return with_session(hClient, [&](Object &, pop::Session &session) {
+        require_argument(lpcchUid, "lpcchUid");
         copy_out(session.message_uid(dwMessage), lpszUid, lpcchUid);
     });
 }

@@ -63,7 +63,7 @@ void CallTimer::wait(int fd, short events, const char *what) {
         check_interrupted();
         Clock::time_point now = Clock::now();
         Clock::time_point inactivity_end = add(last_progress_, timeouts_.inactivity);
-        Clock::time_point call_end = add(start_, timeouts_.call);
+        Clock::time_point call_end = std::min(add(start_, timeouts_.call), timeouts_.end);
         Clock::time_point end = std::min(inactivity_end, call_end);
         int timeout_ms = -1;
         if (end != Clock::time_point::max()) {
@@ -71,7 +71,8 @@ void CallTimer::wait(int fd, short events, const char *what) {
                 bool whole_call = call_end <= inactivity_end;
                 fail(INETKIT_ERROR_TIMED_OUT,
                      std::string(what) + " timed out: " +
-                         (whole_call ? "the call took longer than its limit of " + milliseconds_text(timeouts_.call)
+                         (whole_call ? (timeouts_.end < add(start_, timeouts_.call) ? std::string("the operation passed its deadline")
+                                                                                   : "the call took longer than its limit of " + milliseconds_text(timeouts_.call))
                                      : "nothing arrived or left for " + milliseconds_text(timeouts_.inactivity)));
             }
             // Round up so a wait never ends a hair before its deadline.

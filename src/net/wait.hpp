@@ -14,7 +14,10 @@ constexpr Milliseconds no_limit = Milliseconds::max();
 
 struct Timeouts {
     Milliseconds inactivity = no_limit; // longest wait with no byte moving
-    Milliseconds call = no_limit;       // longest a whole call may take
+    Milliseconds call = no_limit;       // longest one engine call may take
+    // An absolute end shared by every engine call of one API call, so a
+    // protocol operation made of many reads has one deadline in all.
+    Clock::time_point end = Clock::time_point::max();
 };
 
 // Wakes a blocked wait from any thread (an eventfd on Linux).

@@ -32,7 +32,7 @@ constexpr std::size_t pipeline_window = 32;      // commands in flight
 std::string printable(std::string_view text, std::size_t limit = 200) {
     std::string out;
     for (unsigned char c : text.substr(0, limit)) {
-        if (c < 0x20 || c == 0x7F) {
+        if (c < 0x20 || c >= 0x7F) { // messages are UTF-8: escape what might not be
             char escaped[8];
             std::snprintf(escaped, sizeof escaped, "\\x%02X", c);
             out += escaped;
@@ -44,14 +44,23 @@ std::string printable(std::string_view text, std::size_t limit = 200) {
     return out;
 }
 
+// A decimal number that fits 64 bits (up to 18446744073709551615).
 bool parse_number(std::string_view text, std::uint64_t &value) {
-    if (text.empty() || text.size() > 19) return false;
+    if (text.empty() || text.size() > 20) return false;
     value = 0;
     for (char c : text) {
         if (c < '0' || c > '9') return false;
-        value = value * 10 + static_cast<std::uint64_t>(c - '0');
+        std::uint64_t digit = static_cast<std::uint64_t>(c - '0');
+        if (value > (UINT64_MAX - digit) / 10) return false;
+        value = value * 10 + digit;
     }
     return true;
+}
+
+// RFC 1939: a unique id is 1 to 70 characters from 0x21 to 0x7E.
+bool valid_uid(std::string_view uid) {
+    return !uid.empty() && uid.size() <= 70 &&
+           std::all_of(uid.begin(), uid.end(), [](unsigned char c) { return c >= 0x21 && c <= 0x7E; });
 }
 
 // "a b" -> {"a", "b"}; any run of spaces separates.
@@ -254,15 +263,17 @@ std::size_t BodyDecoder::decode(std::string_view input, std::string &output) {
 
 Session::Session(std::unique_ptr<net::Connection> connection) : connection_(std::move(connection)) {}
 
-Session::Operation::Operation(Session &session) : session_(session), saved_(session.connection_->timeouts().call) {
-    if (session.deadline.count() > 0) session.connection_->timeouts().call = session.deadline;
+Session::Operation::Operation(Session &session) : session_(session), saved_(session.connection_->timeouts().end) {
+    if (session.deadline.count() > 0) session.connection_->timeouts().end = net::Clock::now() + session.deadline;
 }
 
-Session::Operation::~Operation() { session_.connection_->timeouts().call = saved_; }
+Session::Operation::~Operation() { session_.connection_->timeouts().end = saved_; }
 
 std::unique_ptr<Session> Session::connect(const ConnectSettings &settings, const Trace *trace) {
     auto started = net::Clock::now();
     auto connection = net::Connection::connect(settings.host, settings.port, settings.timeout, settings.prefer_ipv6);
+    // nTimeout bounds the whole connect: TCP, TLS, greeting, CAPA, STLS.
+    connection->timeouts().end = started + settings.timeout;
     auto left = [&] {
         auto used = std::chrono::duration_cast<net::Milliseconds>(net::Clock::now() - started);
         return std::max(net::Milliseconds(1), settings.timeout - used);
@@ -270,8 +281,6 @@ std::unique_ptr<Session> Session::connect(const ConnectSettings &settings, const
     if (settings.security == Security::Implicit) connection->start_tls(settings.tls, left());
     std::unique_ptr<Session> session(new Session(std::move(connection)));
     if (trace) session->trace = *trace;
-    // The greeting and the capabilities share the connect timeout.
-    session->connection_->timeouts().call = left();
     Reply greeting = session->read_reply();
     if (!greeting.ok)
         fail(INETKIT_ERROR_SERVER_ERROR, "the server refused the session: " + printable(greeting.line));
@@ -290,12 +299,18 @@ std::unique_ptr<Session> Session::connect(const ConnectSettings &settings, const
         session->capabilities_.clear();
         session->read_capabilities();
     }
-    session->connection_->timeouts().call = net::no_limit;
+    session->connection_->timeouts().end = net::Clock::time_point::max();
     return session;
 }
 
-void Session::send(const std::string &line, const char *shown) {
+void Session::send(const std::string &line, const char *shown, bool pipelined) {
     if (!in_sync_) fail(INETKIT_ERROR_NOT_CONNECTED, "the session has ended or lost step with the server");
+    // Bytes waiting before a command is sent answer nothing we asked: taking
+    // them as this command's reply would put every later reply out of step.
+    if (!pipelined && connection_->available() > 0) {
+        broken();
+        fail(INETKIT_ERROR_PROTOCOL, "the server sent data nobody asked for; the session is closed");
+    }
     std::string wire = line + "\r\n";
     std::size_t written = 0;
     try {
@@ -307,8 +322,12 @@ void Session::send(const std::string &line, const char *shown) {
     if (trace) trace(POP_TRACE_COMMAND, shown ? shown : line);
 }
 
-void Session::send_batch(const std::vector<std::string> &lines) {
-    if (lines.size() == 1) return send(lines.front());
+void Session::send_batch(const std::vector<std::string> &lines, bool pipelined) {
+    if (lines.size() == 1) return send(lines.front(), nullptr, pipelined);
+    if (!pipelined && connection_->available() > 0) {
+        broken();
+        fail(INETKIT_ERROR_PROTOCOL, "the server sent data nobody asked for; the session is closed");
+    }
     std::string wire;
     for (const std::string &line : lines) wire += line + "\r\n";
     std::size_t written = 0;
@@ -420,7 +439,8 @@ void Session::login(Auth auth, const std::string &user, const std::string &passw
     bool secure = connection_->tls() != nullptr;
     if (auth == Auth::Default) {
         std::vector<std::string> offered;
-        for (std::string_view word : words(capability("SASL").value_or(""))) offered.push_back(upper(word));
+        const std::string sasl_line = capability("SASL").value_or(""); // words() views into it
+        for (std::string_view word : words(sasl_line)) offered.push_back(upper(word));
         auto offers = [&](const char *name) { return std::find(offered.begin(), offered.end(), name) != offered.end(); };
         if (offers("SCRAM-SHA-256")) auth = Auth::ScramSha256;
         else if (offers("SCRAM-SHA-1")) auth = Auth::ScramSha1;
@@ -617,12 +637,15 @@ const std::vector<MessageEntry> &Session::list() {
     std::vector<MessageEntry> entries(count);
     std::vector<bool> listed(count, false);
     uids_ = uid_reply.ok;
+    std::uint64_t previous = 0;
     for (const std::string &line : list_lines) {
         std::vector<std::string_view> fields = words(line);
         std::uint64_t number = 0, octets = 0;
-        if (fields.size() < 2 || !parse_number(fields[0], number) || !parse_number(fields[1], octets) || number == 0 ||
-            number > count || listed[number - 1])
-            fail(INETKIT_ERROR_PROTOCOL, "LIST: bad line \"" + printable(line) + "\" for a mailbox of " + std::to_string(count));
+        if (fields.size() < 2 || !parse_number(fields[0], number) || !parse_number(fields[1], octets) || number <= previous ||
+            number > count)
+            fail(INETKIT_ERROR_PROTOCOL, "LIST: bad, repeated or out-of-order line \"" + printable(line) + "\" for a mailbox of " +
+                                             std::to_string(count));
+        previous = number;
         listed[number - 1] = true;
         entries[number - 1].octets = octets;
     }
@@ -631,8 +654,7 @@ const std::vector<MessageEntry> &Session::list() {
         std::vector<std::string_view> fields = words(line);
         std::uint64_t number = 0;
         bool valid = fields.size() == 2 && parse_number(fields[0], number) && number >= 1 && number <= count &&
-                     fields[1].size() <= 70 &&
-                     std::all_of(fields[1].begin(), fields[1].end(), [](unsigned char c) { return c >= 0x21 && c <= 0x7E; });
+                     valid_uid(fields[1]);
         if (!valid || !uids.insert(std::string(fields[1])).second || !entries[number - 1].uid.empty())
             fail(INETKIT_ERROR_PROTOCOL, "UIDL: bad or repeated line \"" + printable(line) + "\"");
         entries[number - 1].uid = std::string(fields[1]);
@@ -666,7 +688,7 @@ std::string Session::message_uid(std::uint32_t message) {
         Reply reply = command("UIDL " + std::to_string(message));
         std::vector<std::string_view> fields = words(reply.text);
         std::uint64_t number = 0;
-        if (fields.size() != 2 || !parse_number(fields[0], number) || number != message || fields[1].size() > 70)
+        if (fields.size() != 2 || !parse_number(fields[0], number) || number != message || !valid_uid(fields[1]))
             fail(INETKIT_ERROR_PROTOCOL, "UIDL: cannot read \"" + printable(reply.line) + "\"");
         return std::string(fields[1]);
     }
@@ -776,10 +798,12 @@ void Session::store_many(const std::vector<std::uint32_t> &messages, const std::
         if (!batch.empty()) send_batch(batch);
     }
     std::optional<Error> first_failure;
+    bool pipelined = window > 1;
     for (std::size_t received = 0; received < messages.size() && received < sent; ++received) {
         std::uint32_t message = messages[received];
         Reply reply = read_reply();
-        if (sent < messages.size() && !first_failure) send("RETR " + std::to_string(messages[sent++]));
+        // Keep the window full; without pipelining the next command waits for this body.
+        if (pipelined && sent < messages.size() && !first_failure) send("RETR " + std::to_string(messages[sent++]), nullptr, true);
         if (!reply.ok) {
             // Keep reading the replies already asked for; report the first failure at the end.
             if (!first_failure)
@@ -797,6 +821,7 @@ void Session::store_many(const std::vector<std::uint32_t> &messages, const std::
         });
         file.commit();
         on_stored(message, path);
+        if (!pipelined && sent < messages.size()) send("RETR " + std::to_string(messages[sent++]));
     }
     if (first_failure) throw *first_failure;
 }
@@ -871,7 +896,7 @@ void Session::remove_many(const std::vector<std::uint32_t> &messages, std::size_
         if (sent == received) { // refill the window
             std::vector<std::string> batch;
             while (sent < messages.size() && batch.size() < window) batch.push_back("DELE " + std::to_string(messages[sent++]));
-            send_batch(batch);
+            send_batch(batch, window > 1);
         }
         Reply reply = read_reply();
         if (reply.ok) {
@@ -893,6 +918,13 @@ void Session::reset() {
         for (MessageEntry &entry : *list_) entry.deleted = false;
 }
 
+void Session::noop() {
+    // Any state will do (the server answers for itself), but not inside a message.
+    if (!in_sync_) fail(INETKIT_ERROR_NOT_CONNECTED, "the session has ended or lost step with the server");
+    if (stream_) fail(INETKIT_ERROR_INVALID_STATE, "a message is open: read it to its end or close it (PopCloseMessage)");
+    command("NOOP");
+}
+
 void Session::enable_utf8() {
     if (!in_sync_) fail(INETKIT_ERROR_NOT_CONNECTED, "the session has ended or lost step with the server");
     if (stream_) fail(INETKIT_ERROR_INVALID_STATE, "a message is open: read it to its end or close it (PopCloseMessage)");
@@ -903,9 +935,16 @@ void Session::quit() {
     if (!in_sync_) fail(INETKIT_ERROR_NOT_CONNECTED, "the session has ended or lost step with the server");
     // QUIT now would be read as message data: the caller must finish the message first.
     if (stream_) fail(INETKIT_ERROR_INVALID_STATE, "a message is open: read it to its end or close it (PopCloseMessage)");
-    Reply reply = command("QUIT");
-    (void)reply;
-    in_sync_ = false; // the session is over either way
+    send("QUIT");
+    Reply reply;
+    try {
+        reply = read_reply();
+    } catch (...) {
+        in_sync_ = false;
+        throw;
+    }
+    in_sync_ = false; // the session is over whatever the server says
+    if (!reply.ok) fail_reply(reply, INETKIT_ERROR_SERVER_ERROR, "QUIT");
 }
 
 std::string Session::raw_command(const std::string &line, bool multiline) {

@@ -72,10 +72,7 @@ public:
 
     void login(Auth auth, const std::string &user, const std::string &password);
     void quit();
-    void noop() {
-        require_transaction();
-        command("NOOP");
-    }
+    void noop();
     void reset();
     void enable_utf8();
 
@@ -132,14 +129,15 @@ public:
 
     private:
         Session &session_;
-        net::Milliseconds saved_;
+        net::Clock::time_point saved_;
     };
 
 private:
     explicit Session(std::unique_ptr<net::Connection> connection);
 
-    void send(const std::string &line, const char *shown = nullptr); // shown: trace text instead of line
-    void send_batch(const std::vector<std::string> &lines);
+    // shown: trace text instead of line; pipelined: replies may legitimately be in flight.
+    void send(const std::string &line, const char *shown = nullptr, bool pipelined = false);
+    void send_batch(const std::vector<std::string> &lines, bool pipelined = false);
     Reply read_reply();
     // Throws the error a -ERR reply maps to (fallback: the code for this context).
     [[noreturn]] void fail_reply(const Reply &reply, ErrorCode fallback, const std::string &what);
