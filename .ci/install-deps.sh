@@ -7,6 +7,7 @@ packages=(
   libssl-dev libc-ares-dev libidn2-dev libcmocka-dev
   python3 python3-pytest python3-setuptools python3-pip
   mono-mcs mono-runtime libmono-system-core4.0-cil
+  dovecot-core dovecot-pop3d
 )
 missing=()
 for package in "${packages[@]}"; do

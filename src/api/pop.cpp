@@ -354,7 +354,7 @@ DWORD INETKIT_CALL PopFindMessage(HCLIENT hClient, LPCSTR lpszUid, LPDWORD lpdwM
         std::string uid = required_text(lpszUid, "lpszUid");
         require_argument(lpdwMessage, "lpdwMessage");
         std::optional<std::uint32_t> message = session.find(uid);
-        if (!message) fail(INETKIT_ERROR_NOT_FOUND, "no message has the unique id " + uid);
+        if (!message) fail(INETKIT_ERROR_NOT_FOUND, "no message has that unique id");
         *lpdwMessage = *message;
     });
 }

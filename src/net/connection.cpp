@@ -141,6 +141,7 @@ void Connection::start_tls(std::shared_ptr<TlsContext> context, Milliseconds lim
 }
 
 std::size_t Connection::receive(void *buffer, std::size_t size, CallTimer *timer) {
+    if (timer) timer->check_limits("read"); // a peer that never pauses must not outrun cancel or deadline
     while (tls_) {
         std::size_t n = 0;
         switch (tls_->read(buffer, size, n)) {
@@ -288,7 +289,7 @@ void Connection::write(const void *data, std::size_t size, std::size_t &written)
     const char *bytes = static_cast<const char *>(data);
     CallTimer timer(interrupter_, timeouts_);
     while (written < size && tls_) {
-        timer.check_interrupted();
+        timer.check_limits("write");
         std::size_t n = 0;
         switch (tls_->write(bytes + written, size - written, n)) {
         case TlsStream::Io::Done:
@@ -302,7 +303,7 @@ void Connection::write(const void *data, std::size_t size, std::size_t &written)
         }
     }
     while (written < size) {
-        timer.check_interrupted();
+        timer.check_limits("write");
         ssize_t n = ::send(socket_.fd(), bytes + written, size - written, MSG_NOSIGNAL);
         if (n > 0) {
             if (trace_) trace_(TraceDirection::Send, bytes + written, static_cast<std::size_t>(n));

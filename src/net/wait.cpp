@@ -58,6 +58,16 @@ void CallTimer::check_interrupted() {
     if (interrupter_.cancels_.load() != cancels_at_start_) fail(INETKIT_ERROR_CANCELED, "the call was canceled");
 }
 
+void CallTimer::check_limits(const char *what) {
+    check_interrupted();
+    Clock::time_point call_end = std::min(add(start_, timeouts_.call), timeouts_.end);
+    if (call_end != Clock::time_point::max() && Clock::now() >= call_end)
+        fail(INETKIT_ERROR_TIMED_OUT, std::string(what) + " timed out: " +
+                                          (timeouts_.end < add(start_, timeouts_.call) ? std::string("the operation passed its deadline")
+                                                                                      : "the call took longer than its limit of " +
+                                                                                            milliseconds_text(timeouts_.call)));
+}
+
 void CallTimer::wait(int fd, short events, const char *what) {
     for (;;) {
         check_interrupted();

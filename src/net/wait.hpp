@@ -60,6 +60,10 @@ public:
     void progress() noexcept { last_progress_ = Clock::now(); }
     // Throws CANCELED if the call has been cancelled or the handle closed.
     void check_interrupted();
+    // check_interrupted, plus TIMED_OUT once the whole-call limit or the
+    // operation's end has passed: for loops that never wait because data
+    // keeps coming. Called before each transfer, so no byte is lost to it.
+    void check_limits(const char *what);
 
 private:
     Interrupter &interrupter_;

@@ -572,21 +572,35 @@ bool Session::use_pipelining() const {
     return pipelining == Pipelining::On || (pipelining == Pipelining::Auto && capability("PIPELINING"));
 }
 
-std::pair<std::uint32_t, std::uint64_t> Session::stat() {
-    require_transaction();
-    if (stat_) return *stat_;
-    Reply reply = command("STAT");
+namespace {
+std::optional<std::pair<std::uint32_t, std::uint64_t>> parse_stat(const Reply &reply) {
     std::vector<std::string_view> fields = words(reply.text);
     std::uint64_t count = 0, octets = 0;
-    if (fields.size() < 2 || !parse_number(fields[0], count) || !parse_number(fields[1], octets) || count > 0xFFFFFFFFu)
-        fail(INETKIT_ERROR_PROTOCOL, "STAT: cannot read \"" + printable(reply.line) + "\"");
-    stat_ = std::make_pair(static_cast<std::uint32_t>(count), octets);
-    return *stat_;
+    if (!reply.ok || fields.size() < 2 || !parse_number(fields[0], count) || !parse_number(fields[1], octets) ||
+        count > 0xFFFFFFFFu)
+        return std::nullopt;
+    return std::make_pair(static_cast<std::uint32_t>(count), octets);
+}
+} // namespace
+
+std::pair<std::uint32_t, std::uint64_t> Session::stat() {
+    require_transaction();
+    Reply reply = command("STAT");
+    auto result = parse_stat(reply);
+    if (!result) fail(INETKIT_ERROR_PROTOCOL, "STAT: cannot read \"" + printable(reply.line) + "\"");
+    if (!highest_) highest_ = result->first;
+    return *result;
+}
+
+std::uint32_t Session::highest_message() {
+    if (!highest_) stat();
+    return *highest_;
 }
 
 std::uint32_t Session::checked_message(std::uint32_t message) {
+    require_transaction(); // every path that names a message passes here before sending anything
     if (message == 0) fail(INETKIT_ERROR_INVALID_PARAMETER, "message numbers start at 1");
-    std::uint32_t count = stat().first;
+    std::uint32_t count = highest_message();
     if (message > count)
         fail(INETKIT_ERROR_INVALID_PARAMETER,
              "there is no message " + std::to_string(message) + "; the mailbox holds " + std::to_string(count));
@@ -596,7 +610,7 @@ std::uint32_t Session::checked_message(std::uint32_t message) {
 const std::vector<MessageEntry> &Session::list() {
     require_transaction();
     if (list_) return *list_;
-    bool need_stat = !stat_;
+    bool need_stat = !highest_;
     std::vector<std::string> commands;
     if (need_stat) commands.push_back("STAT");
     commands.push_back("LIST");
@@ -609,12 +623,8 @@ const std::vector<MessageEntry> &Session::list() {
         // Every reply is read before any is judged, so the session stays in step.
         if (need_stat) {
             Reply reply = read_reply();
-            std::vector<std::string_view> fields = words(reply.text);
-            std::uint64_t count = 0, octets = 0;
-            if (reply.ok && fields.size() >= 2 && parse_number(fields[0], count) && parse_number(fields[1], octets) && count <= 0xFFFFFFFFu)
-                stat_ = std::make_pair(static_cast<std::uint32_t>(count), octets);
-            else
-                stat_problem = printable(reply.line);
+            if (auto result = parse_stat(reply)) highest_ = result->first;
+            else stat_problem = printable(reply.line);
         }
         list_reply = read_reply();
         if (list_reply.ok) list_lines = read_lines(max_list_lines);
@@ -622,7 +632,7 @@ const std::vector<MessageEntry> &Session::list() {
         if (uid_reply.ok) uid_lines = read_lines(max_list_lines);
         if (!stat_problem.empty()) fail(INETKIT_ERROR_PROTOCOL, "STAT: cannot read \"" + stat_problem + "\"");
     } else {
-        stat();
+        highest_message();
         send("LIST");
         list_reply = read_reply();
         if (list_reply.ok) list_lines = read_lines(max_list_lines);
@@ -633,7 +643,7 @@ const std::vector<MessageEntry> &Session::list() {
         }
     }
     if (!list_reply.ok) fail_reply(list_reply, INETKIT_ERROR_SERVER_ERROR, "LIST");
-    std::uint32_t count = stat_->first;
+    std::uint32_t count = *highest_;
     std::vector<MessageEntry> entries(count);
     std::vector<bool> listed(count, false);
     uids_ = uid_reply.ok;

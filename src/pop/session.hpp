@@ -76,8 +76,11 @@ public:
     void reset();
     void enable_utf8();
 
-    // STAT; remembered, since a POP3 session's message count never changes.
+    // STAT, asked afresh: messages marked deleted are not counted.
     std::pair<std::uint32_t, std::uint64_t> stat();
+    // The highest message number of the session (the first STAT's count):
+    // numbers never change within a session, deleted or not.
+    std::uint32_t highest_message();
     // LIST and UIDL for every message (pipelined when allowed).
     const std::vector<MessageEntry> &list();
     const MessageEntry &entry(std::uint32_t message); // lists first if needed
@@ -160,7 +163,7 @@ private:
     bool authenticated_ = false;
     bool in_sync_ = true;
     bool uids_ = true; // the server answered UIDL
-    std::optional<std::pair<std::uint32_t, std::uint64_t>> stat_;
+    std::optional<std::uint32_t> highest_;
     std::optional<std::vector<MessageEntry>> list_;
     struct Stream {
         std::uint32_t message;
