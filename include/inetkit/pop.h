@@ -265,8 +265,10 @@ INETKIT_API DWORD INETKIT_CALL PopCloseMessage(HCLIENT hClient) INETKIT_NOEXCEPT
 
 /*
  * PopStoreMessages - store several messages into lpszDirectory, one file
- * each, named "<uid>.eml" when the unique id is safe as a file name, else
- * "<number>.eml", each complete or absent (see PopStoreMessage). lpMessages
+ * each, named "<uid>.eml" (bytes of the unique id that are unsafe in a file
+ * name percent-encoded, so different ids never share a file; "<number>.eml"
+ * only when the server has no unique ids), each complete or absent (see
+ * PopStoreMessage). lpMessages
  * lists the numbers (NULL with nMessages 0: every message not marked
  * deleted). The commands
  * are pipelined when the server advertises PIPELINING (see PopConfig).

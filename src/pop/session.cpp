@@ -198,9 +198,25 @@ private:
 
 } // namespace
 
-bool safe_file_name(const std::string &uid) {
-    return !uid.empty() && uid.size() <= 70 && uid[0] != '.' &&
-           std::all_of(uid.begin(), uid.end(), [](unsigned char c) { return std::isalnum(c) || c == '.' || c == '_' || c == '-'; });
+std::string message_file_name(const std::string &uid, std::uint32_t message) {
+    // Without a unique id the number is all there is (it names the message
+    // in this session only).
+    if (uid.empty()) return std::to_string(message) + ".eml";
+    // Otherwise the name is the id itself, with every byte that is unsafe in
+    // a file name percent-encoded: distinct ids never share a file, however
+    // the messages are numbered from one session to the next.
+    std::string name;
+    for (std::size_t i = 0; i < uid.size(); ++i) {
+        unsigned char c = static_cast<unsigned char>(uid[i]);
+        bool safe = std::isalnum(c) || c == '_' || c == '-' || (c == '.' && i > 0);
+        if (safe) name += static_cast<char>(c);
+        else {
+            char escaped[4];
+            std::snprintf(escaped, sizeof escaped, "%%%02X", c);
+            name += escaped;
+        }
+    }
+    return name + ".eml";
 }
 
 // ---- BodyDecoder ------------------------------------------------------------------
@@ -822,8 +838,7 @@ void Session::store_many(const std::vector<std::uint32_t> &messages, const std::
             continue;
         }
         const MessageEntry &entry = (*list_)[message - 1];
-        std::string name = (safe_file_name(entry.uid) ? entry.uid : std::to_string(message)) + ".eml";
-        std::string path = directory + "/" + name;
+        std::string path = directory + "/" + message_file_name(entry.uid, message);
         AtomicFile file(path);
         read_body(message, entry.octets, [&file](const char *data, std::size_t size) {
             file.write(data, size);
@@ -924,8 +939,8 @@ void Session::remove_many(const std::vector<std::uint32_t> &messages, std::size_
 void Session::reset() {
     require_transaction();
     command("RSET");
-    if (list_)
-        for (MessageEntry &entry : *list_) entry.deleted = false;
+    // Messages deleted before the listing were left out of it; list afresh.
+    list_.reset();
 }
 
 void Session::noop() {

@@ -174,7 +174,8 @@ private:
     std::optional<Stream> stream_;
 };
 
-// Whether a unique id can be used as a file name as it is.
-bool safe_file_name(const std::string &uid);
+// The file a stored message gets: its unique id, percent-encoded where a
+// byte is unsafe in a file name, + ".eml"; "<number>.eml" without an id.
+std::string message_file_name(const std::string &uid, std::uint32_t message);
 
 } // namespace inetkit::pop

@@ -15,15 +15,25 @@ TLS::
                                     credentials=creds) as conn:
         print(conn.security.protocol_name, conn.peer_certificate().subject)
 
+POP3::
+
+    with inetkit.PopClient.connect("pop.example.org", secure="explicit", timeout=10) as pop:
+        pop.login("alice", password)
+        for info in pop:
+            print(info.number, info.uid, len(pop.retrieve(info.number)))
+
 Every failure raises :class:`InetError` (or a subclass) carrying the
 library's :class:`ErrorCode` and message; TLS failures raise
 :class:`SecurityError` subclasses (certificate problems:
-:class:`CertificateError`). The shared library is found through
+:class:`CertificateError`), POP3 session failures :class:`PopError`
+subclasses. The shared library is found through
 ``INETKIT_LIBRARY``, next to this package, in the source tree's ``build/``,
 or on the system, and is loaded on first use, not on import.
 """
 
 from .errors import (
+    AuthenticationError,
+    AuthUnavailableError,
     BusyError,
     CanceledError,
     CertificateChainTooLongError,
@@ -49,13 +59,25 @@ from .errors import (
     InetTimeoutError,
     InvalidHandleError,
     InvalidParameterError,
+    InvalidStateError,
     LineTooLongError,
+    LoginDelayError,
+    MailboxInUseError,
+    MessageIncompleteError,
+    NotFoundError,
     NotInitializedError,
     PlaintextInjectionError,
+    PopError,
+    ProtocolError,
     PublicKeyMismatchError,
     ReentrantCallError,
+    ResponseTooLargeError,
     SecurityError,
     SecurityNotEstablishedError,
+    ServerError,
+    ServerPermanentError,
+    ServerTemporaryError,
+    TlsRequiredError,
     WrongThreadError,
     error_string,
     last_error_code,
@@ -69,6 +91,15 @@ from .inet import (
     library_info,
     version,
     version_number,
+)
+from .pop import (
+    MailboxStat,
+    MessageInfo,
+    MessageStream,
+    PopAuth,
+    PopClient,
+    PopTraceDirection,
+    Reply,
 )
 from .tls import (
     Certificate,
@@ -84,6 +115,8 @@ from ._native import LibraryNotFoundError, library_path
 __version__ = "1.0.0"
 
 __all__ = [
+    "AuthUnavailableError",
+    "AuthenticationError",
     "BusyError",
     "CanceledError",
     "Certificate",
@@ -112,19 +145,38 @@ __all__ = [
     "InetTimeoutError",
     "InvalidHandleError",
     "InvalidParameterError",
+    "InvalidStateError",
     "LibraryNotFoundError",
     "LineTooLongError",
     "Listener",
+    "LoginDelayError",
+    "MailboxInUseError",
+    "MailboxStat",
+    "MessageIncompleteError",
+    "MessageInfo",
+    "MessageStream",
+    "NotFoundError",
     "NotInitializedError",
     "PlaintextInjectionError",
+    "PopAuth",
+    "PopClient",
+    "PopError",
+    "PopTraceDirection",
     "Protocol",
+    "ProtocolError",
     "PublicKeyMismatchError",
     "ReentrantCallError",
+    "Reply",
+    "ResponseTooLargeError",
     "SecurityError",
     "SecurityField",
     "SecurityInfo",
     "SecurityNotEstablishedError",
+    "ServerError",
+    "ServerPermanentError",
+    "ServerTemporaryError",
     "Shutdown",
+    "TlsRequiredError",
     "TraceDirection",
     "VerifyError",
     "VerifyMode",

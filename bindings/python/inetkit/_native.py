@@ -13,6 +13,9 @@ This module is the only place that knows about the C ABI:
   :class:`INETSECURITYINFO` are the two structures of the TLS API, member for
   member (ctypes lays them out like the C compiler, so pointer members land at
   the right offsets on 32- and 64-bit builds alike).
+* The ``POP_*`` constants, :class:`POPMESSAGEINFO` and the callback types
+  :data:`POPDATAPROC`, :data:`POPPROGRESSPROC` and :data:`POPTRACEPROC`
+  mirror ``include/inetkit/pop.h``.
 
 All exports use the cdecl calling convention, hence :class:`ctypes.CDLL`.
 ctypes releases the GIL around every foreign call, so a blocking inetkit call
@@ -47,6 +50,10 @@ __all__ = [
     "INETVERIFYPROC",
     "INETPSKPROC",
     "INETTRACEPROC",
+    "POPMESSAGEINFO",
+    "POPDATAPROC",
+    "POPPROGRESSPROC",
+    "POPTRACEPROC",
 ]
 
 # ---- C types (include/inetkit/common.h) --------------------------------------
@@ -57,6 +64,11 @@ UINT = ctypes.c_uint
 BOOL = ctypes.c_int32
 LPDWORD = ctypes.POINTER(DWORD)
 LPUINT = ctypes.POINTER(UINT)
+LPBOOL = ctypes.POINTER(BOOL)
+ULONGLONG = ctypes.c_uint64
+LPULONGLONG = ctypes.POINTER(ULONGLONG)
+#: ``const DWORD *``: pass a ctypes DWORD array (or None).
+LPCDWORD = ctypes.POINTER(DWORD)
 #: Output string buffer: pass a ``ctypes.create_string_buffer`` (or None).
 LPSTR = ctypes.c_char_p
 #: Input string: pass ``bytes`` (UTF-8, NUL-terminated by ctypes).
@@ -155,6 +167,42 @@ class INETSECURITYINFO(ctypes.Structure):
 
 LPINETSECURITYINFO = ctypes.POINTER(INETSECURITYINFO)
 
+
+# ---- The Pop family (include/inetkit/pop.h) ----------------------------------
+
+class POPMESSAGEINFO(ctypes.Structure):
+    """``POPMESSAGEINFO`` of pop.h: what PopListMessages learned about one message."""
+
+    _fields_ = [
+        ("dwSize", DWORD),
+        ("dwMessage", DWORD),
+        ("ullOctets", ULONGLONG),
+        ("bDeleted", BOOL),
+        ("szUid", ctypes.c_char * 72),
+    ]
+
+    @classmethod
+    def new(cls) -> "POPMESSAGEINFO":
+        """A zeroed structure with ``dwSize`` set."""
+        return cls(dwSize=ctypes.sizeof(cls))
+
+
+LPPOPMESSAGEINFO = ctypes.POINTER(POPMESSAGEINFO)
+
+#: ``BOOL (*)(HCLIENT hClient, DWORD dwMessage, LPCVOID lpData, DWORD cbData, LPVOID lpParam)``:
+#: a piece of message data. Return 0 to stop (the call fails with CANCELED).
+POPDATAPROC = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_void_p,
+                               ctypes.c_uint32, ctypes.c_void_p)
+
+#: ``BOOL (*)(HCLIENT hClient, DWORD dwMessage, ULONGLONG ullDone, ULONGLONG ullExpected, LPVOID lpParam)``:
+#: progress of a retrieval. Return 0 to cancel.
+POPPROGRESSPROC = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_uint64,
+                                   ctypes.c_uint64, ctypes.c_void_p)
+
+#: ``void (*)(HCLIENT hClient, DWORD dwDirection, LPCSTR lpszLine, LPVOID lpParam)``:
+#: one protocol line, without its CR LF.
+POPTRACEPROC = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_char_p, ctypes.c_void_p)
+
 # ---- Constants (include/inetkit/common.h, include/inetkit/inet.h) ------------
 
 INVALID_CLIENT = 0
@@ -217,6 +265,38 @@ INET_TRACE_SEND = 2
 INET_MAX_HOSTNAME = 255
 INET_ADDRESS_BUFFER = 64
 
+# include/inetkit/pop.h
+POP_OPTION_NONE = 0x00000000
+POP_OPTION_LINEBREAK = 0x00000001
+POP_OPTION_TUNNEL = 0x00000400
+POP_OPTION_TRUSTEDSITE = 0x00000800
+POP_OPTION_SECURE_EXPLICIT = 0x00001000
+POP_OPTION_SECURE_IMPLICIT = 0x00002000
+POP_OPTION_SECURE = POP_OPTION_SECURE_EXPLICIT
+POP_OPTION_PREFER_IPV6 = 0x00004000
+POP_OPTION_FREETHREAD = 0x00008000
+POP_OPTION_SECURE_FALLBACK = 0x00010000
+
+POP_PORT = 110
+POP_PORT_SECURE = 995
+POP_DEFAULT_TIMEOUT = 30
+
+POP_AUTH_DEFAULT = 0
+POP_AUTH_PASS = 1
+POP_AUTH_APOP = 2
+POP_AUTH_LOGIN = 3
+POP_AUTH_PLAIN = 4
+POP_AUTH_CRAM_MD5 = 5
+POP_AUTH_SCRAM_SHA1 = 6
+POP_AUTH_SCRAM_SHA256 = 7
+POP_AUTH_XOAUTH2 = 8
+POP_AUTH_OAUTHBEARER = 9
+
+POP_TRACE_COMMAND = 1
+POP_TRACE_REPLY = 2
+
+POP_ALL_LINES = 0xFFFFFFFF
+
 #: Error codes this module needs itself (the full table is errors.ErrorCode).
 _ERROR_INSUFFICIENT_BUFFER = 122
 
@@ -264,6 +344,52 @@ PROTOTYPES: Dict[str, Prototype] = {
     "InetGetVerifyErrors": (DWORD, [HCLIENT, LPSTR, LPDWORD]),
     "InetGetCertificateInfo": (DWORD, [HCLIENT, DWORD, DWORD, LPVOID, LPDWORD]),
     "InetGetLibraryInfo": (DWORD, [DWORD, LPSTR, LPDWORD]),
+    # Pop: library lifetime and errors
+    "PopInitialize": (DWORD, []),
+    "PopUninitialize": (DWORD, []),
+    "PopGetLastError": (DWORD, []),
+    "PopGetLastErrorMessage": (DWORD, [LPSTR, LPDWORD]),
+    "PopGetErrorString": (DWORD, [DWORD, LPSTR, LPDWORD]),
+    # Pop: session
+    "PopConnect": (HCLIENT, [LPCSTR, UINT, UINT, DWORD, LPCSECURITYCREDENTIALS]),
+    "PopLogin": (DWORD, [HCLIENT, UINT, LPCSTR, LPCSTR]),
+    "PopQuit": (DWORD, [HCLIENT]),
+    "PopDisconnect": (DWORD, [HCLIENT]),
+    "PopCancel": (DWORD, [HCLIENT]),
+    "PopAttachThread": (DWORD, [HCLIENT, DWORD]),
+    "PopGetCapabilities": (DWORD, [HCLIENT, LPSTR, LPDWORD]),
+    "PopGetCapability": (DWORD, [HCLIENT, LPCSTR, LPSTR, LPDWORD]),
+    "PopGetLastReply": (DWORD, [HCLIENT, LPBOOL, LPSTR, LPDWORD]),
+    "PopGetSecurityInfo": (DWORD, [HCLIENT, LPINETSECURITYINFO]),
+    # Pop: mailbox
+    "PopGetMessageCount": (DWORD, [HCLIENT, LPDWORD, LPULONGLONG]),
+    "PopListMessages": (DWORD, [HCLIENT, LPDWORD]),
+    "PopGetMessageInfo": (DWORD, [HCLIENT, DWORD, LPPOPMESSAGEINFO]),
+    "PopGetMessageSize": (DWORD, [HCLIENT, DWORD, LPULONGLONG]),
+    "PopGetMessageUid": (DWORD, [HCLIENT, DWORD, LPSTR, LPDWORD]),
+    "PopFindMessage": (DWORD, [HCLIENT, LPCSTR, LPDWORD]),
+    # Pop: retrieval
+    "PopGetMessage": (DWORD, [HCLIENT, DWORD, LPVOID, LPDWORD]),
+    "PopGetMessageHeaders": (DWORD, [HCLIENT, DWORD, LPVOID, LPDWORD]),
+    "PopGetMessageTop": (DWORD, [HCLIENT, DWORD, DWORD, LPVOID, LPDWORD]),
+    "PopStoreMessage": (DWORD, [HCLIENT, DWORD, LPCSTR]),
+    "PopRetrieveMessage": (DWORD, [HCLIENT, DWORD, POPDATAPROC, LPVOID]),
+    "PopOpenMessage": (DWORD, [HCLIENT, DWORD, DWORD]),
+    "PopRead": (DWORD, [HCLIENT, LPVOID, DWORD, LPDWORD]),
+    "PopCloseMessage": (DWORD, [HCLIENT]),
+    "PopStoreMessages": (DWORD, [HCLIENT, LPCDWORD, DWORD, LPCSTR, LPDWORD]),
+    "PopStoreNewMessages": (DWORD, [HCLIENT, LPCSTR, LPCSTR, LPDWORD]),
+    # Pop: changes
+    "PopDeleteMessage": (DWORD, [HCLIENT, DWORD]),
+    "PopDeleteMessages": (DWORD, [HCLIENT, LPCDWORD, DWORD, LPDWORD]),
+    "PopReset": (DWORD, [HCLIENT]),
+    "PopNoop": (DWORD, [HCLIENT]),
+    "PopEnableUtf8": (DWORD, [HCLIENT]),
+    "PopCommand": (DWORD, [HCLIENT, LPCSTR, BOOL, LPVOID, LPDWORD]),
+    # Pop: settings, progress, trace
+    "PopConfig": (DWORD, [HCLIENT, LPCSTR]),
+    "PopSetProgressCallback": (DWORD, [HCLIENT, POPPROGRESSPROC, LPVOID]),
+    "PopSetTraceCallback": (DWORD, [HCLIENT, POPTRACEPROC, LPVOID]),
 }
 
 # ---- Finding and loading the library -----------------------------------------

@@ -25,6 +25,23 @@ TLS failures derive from :class:`SecurityError`, which is also an
         conn = Connection.connect("example.org", 443, secure=True)
     except CertificateError as exc:     # untrusted, expired, wrong name, ...
         print(exc.code.name, exc.message)
+
+POP3 session failures (codes 700-711) derive from :class:`PopError`: a
+``-ERR`` reply raises :class:`ServerError` (or the subclass its response
+code names: :class:`MailboxInUseError`, :class:`LoginDelayError`, ...), a
+refused login :class:`AuthenticationError`, a message cut short
+:class:`MessageIncompleteError` (also a :class:`ConnectionError`)::
+
+    try:
+        client.login("alice", password)
+    except AuthenticationError:         # wrong password, or the server failed SCRAM's proof
+        ...
+    except MailboxInUseError:           # -ERR [IN-USE]
+        ...
+
+:class:`NotFoundError` (an unknown unique id, capability or directory) is
+also a :class:`LookupError`; :class:`InvalidStateError` says the call does
+not fit the session's state (not logged in yet, a message stream is open).
 """
 
 from __future__ import annotations
@@ -76,6 +93,20 @@ __all__ = [
     "CertificateInvalidError",
     "CertificateChainTooLongError",
     "PublicKeyMismatchError",
+    "NotFoundError",
+    "InvalidStateError",
+    "PopError",
+    "ServerError",
+    "ProtocolError",
+    "AuthenticationError",
+    "AuthUnavailableError",
+    "MailboxInUseError",
+    "LoginDelayError",
+    "ServerTemporaryError",
+    "ServerPermanentError",
+    "TlsRequiredError",
+    "ResponseTooLargeError",
+    "MessageIncompleteError",
     "check",
     "exception_class",
     "error_from_last_call",
@@ -124,6 +155,20 @@ class ErrorCode(enum.IntEnum):
     CERTIFICATE_CHAIN_TOO_LONG = 610
     PUBLIC_KEY_MISMATCH = 611
     CERTIFICATE_REQUIRED = 612
+    NOT_FOUND = 613
+    INVALID_STATE = 614
+    SERVER_ERROR = 700
+    PROTOCOL = 701
+    AUTH_FAILED = 702
+    MAILBOX_IN_USE = 703
+    LOGIN_DELAY = 704
+    SERVER_TEMPORARY = 705
+    SERVER_PERMANENT = 706
+    TLS_REQUIRED = 707
+    AUTH_UNAVAILABLE = 708
+    AUTH_SERVER_UNVERIFIED = 709
+    RESPONSE_TOO_LARGE = 710
+    MESSAGE_INCOMPLETE = 711
     INTERRUPTED = 10004
     ACCESS_DENIED = 10013
     BAD_ADDRESS = 10014
@@ -276,6 +321,16 @@ class HostNotFoundError(InetError):
     """Name resolution failed (HOST_NOT_FOUND, TRY_AGAIN, NO_RECOVERY, NO_DATA)."""
 
 
+class NotFoundError(InetError, LookupError):
+    """The requested item does not exist (NOT_FOUND): no message has that
+    unique id, the directory does not exist, ...; also a :class:`LookupError`."""
+
+
+class InvalidStateError(InetError):
+    """The call does not fit the current state of the session (INVALID_STATE):
+    not logged in yet, already logged in, a message stream is open, ..."""
+
+
 # ---- TLS ----------------------------------------------------------------------
 
 class SecurityError(InetError, _SSL_ERROR):  # type: ignore[valid-type,misc]
@@ -361,6 +416,73 @@ class PublicKeyMismatchError(CertificateError):
     """The peer's public key is not one of the pinned keys (PUBLIC_KEY_MISMATCH)."""
 
 
+# ---- POP3 ------------------------------------------------------------------------
+
+class PopError(InetError):
+    """Base of the POP3 session failures (codes 700-711).
+
+    :meth:`PopClient.last_reply <inetkit.PopClient.last_reply>` holds the
+    server's status line when the failure came from a reply.
+    """
+
+
+class ServerError(PopError):
+    """The server refused the command with ``-ERR`` (SERVER_ERROR); the
+    subclasses are the RFC 2449/3206 response codes the reply carried."""
+
+
+class ProtocolError(PopError):
+    """The server's reply does not follow the protocol (PROTOCOL).
+
+    When the reply could not be read to its end, the session is out of step
+    and later calls raise ``NOT_CONNECTED``: close the client.
+    """
+
+
+class AuthenticationError(PopError):
+    """The login failed (AUTH_FAILED: wrong user name or password, ``-ERR
+    [AUTH]``), or the server failed to prove it knows the password during
+    SCRAM (AUTH_SERVER_UNVERIFIED; the session is then closed)."""
+
+
+class AuthUnavailableError(PopError):
+    """No acceptable authentication mechanism is available (AUTH_UNAVAILABLE):
+    on a plain connection the library picks no mechanism that sends the
+    password in the clear unless it is asked for by name."""
+
+
+class MailboxInUseError(ServerError):
+    """Another session holds the mailbox (MAILBOX_IN_USE, ``-ERR [IN-USE]``)."""
+
+
+class LoginDelayError(ServerError):
+    """The server wants a longer delay between logins (LOGIN_DELAY, ``-ERR [LOGIN-DELAY]``)."""
+
+
+class ServerTemporaryError(ServerError):
+    """The server reports a temporary problem; try again later
+    (SERVER_TEMPORARY, ``-ERR [SYS/TEMP]``)."""
+
+
+class ServerPermanentError(ServerError):
+    """The server reports a permanent problem (SERVER_PERMANENT, ``-ERR [SYS/PERM]``)."""
+
+
+class TlsRequiredError(PopError, SecurityError):
+    """TLS was asked for and the server does not offer STLS or refused it
+    (TLS_REQUIRED); nothing was sent in plaintext. Also a :class:`SecurityError`."""
+
+
+class ResponseTooLargeError(PopError):
+    """The server's reply, or the message, is larger than allowed
+    (RESPONSE_TOO_LARGE; see the ``MaxMemoryMessage`` setting)."""
+
+
+class MessageIncompleteError(PopError, ConnectionError):
+    """The connection was lost before the end of the message (MESSAGE_INCOMPLETE);
+    nothing was reported complete. Also a :class:`ConnectionError`."""
+
+
 _CLASS_BY_CODE: Dict[int, Type[InetError]] = {
     ErrorCode.INVALID_HANDLE: InvalidHandleError,
     ErrorCode.INVALID_PARAMETER: InvalidParameterError,
@@ -402,6 +524,20 @@ _CLASS_BY_CODE: Dict[int, Type[InetError]] = {
     ErrorCode.CERTIFICATE_CHAIN_TOO_LONG: CertificateChainTooLongError,
     ErrorCode.PUBLIC_KEY_MISMATCH: PublicKeyMismatchError,
     ErrorCode.CERTIFICATE_REQUIRED: CertificateRequiredError,
+    ErrorCode.NOT_FOUND: NotFoundError,
+    ErrorCode.INVALID_STATE: InvalidStateError,
+    ErrorCode.SERVER_ERROR: ServerError,
+    ErrorCode.PROTOCOL: ProtocolError,
+    ErrorCode.AUTH_FAILED: AuthenticationError,
+    ErrorCode.MAILBOX_IN_USE: MailboxInUseError,
+    ErrorCode.LOGIN_DELAY: LoginDelayError,
+    ErrorCode.SERVER_TEMPORARY: ServerTemporaryError,
+    ErrorCode.SERVER_PERMANENT: ServerPermanentError,
+    ErrorCode.TLS_REQUIRED: TlsRequiredError,
+    ErrorCode.AUTH_UNAVAILABLE: AuthUnavailableError,
+    ErrorCode.AUTH_SERVER_UNVERIFIED: AuthenticationError,
+    ErrorCode.RESPONSE_TOO_LARGE: ResponseTooLargeError,
+    ErrorCode.MESSAGE_INCOMPLETE: MessageIncompleteError,
 }
 
 

@@ -106,13 +106,15 @@ _CHUNK = 1 << 30
 # ---- Call scopes: keep the last-error store intact ----------------------------
 #
 # Every export clears the calling thread's last-error store on entry. A
-# finalizer (Connection.__del__ -> InetDisconnect) that the garbage collector
-# happened to run between a failing call and the reading of its message would
-# wipe that message. So calls run inside a scope, and a finalizer that fires
-# inside one on the same thread defers its disconnect until the scope ends.
+# finalizer (Connection.__del__ -> InetDisconnect, PopClient.__del__ ->
+# PopDisconnect) that the garbage collector happened to run between a failing
+# call and the reading of its message would wipe that message. So calls run
+# inside a scope (every family shares it), and a finalizer that fires inside
+# one on the same thread defers its disconnect until the scope ends.
 
 _tls = threading.local()
-_deferred: List[int] = []
+#: (name of the export, handle) of the deferred calls (disconnects, mostly).
+_deferred: List[Tuple[str, int]] = []
 _deferred_lock = threading.Lock()
 
 
@@ -135,13 +137,19 @@ def _in_scope() -> bool:
     return getattr(_tls, "depth", 0) > 0
 
 
+def _defer(export: str, handle: int) -> None:
+    """Run ``export(handle)`` when this thread's outermost call scope ends."""
+    with _deferred_lock:
+        _deferred.append((export, handle))
+
+
 def _flush_deferred() -> None:
     with _deferred_lock:
         handles = list(_deferred)
         del _deferred[:]
     lib = _native.library()
-    for handle in handles:
-        lib.InetDisconnect(handle)
+    for export, handle in handles:
+        getattr(lib, export)(handle)
 
 
 def _check_call(func: Callable[..., int], *args: Any,
@@ -335,9 +343,16 @@ def _address(func: Callable[..., int], handle: int) -> Address:
 # ---- Handles ------------------------------------------------------------------
 
 class _Handle:
-    """What connections and listeners share: ownership, closing, threads."""
+    """What every handle wrapper shares: ownership, closing, threads.
+
+    Subclasses of another family name its exports in ``_DISCONNECT``,
+    ``_CANCEL`` and ``_ATTACH_THREAD``.
+    """
 
     _handle: Optional[int] = None
+    _DISCONNECT = "InetDisconnect"
+    _CANCEL = "InetCancel"
+    _ATTACH_THREAD = "InetAttachThread"
 
     def __init__(self, handle: int) -> None:
         self._lock = threading.Lock()
@@ -377,7 +392,7 @@ class _Handle:
         if handle is None:
             return
         with _scope:
-            rc = _native.library().InetDisconnect(handle)
+            rc = getattr(_native.library(), self._DISCONNECT)(handle)
             if rc and rc != ErrorCode.INVALID_HANDLE:
                 raise error_from_last_call(rc)
 
@@ -385,7 +400,7 @@ class _Handle:
         """Make the blocking call in progress on this handle fail with
         :class:`CanceledError`; from any thread, no effect when idle.
         The handle stays usable and bytes already received stay buffered."""
-        _check_call(_native.library().InetCancel, self.handle)
+        _check_call(getattr(_native.library(), self._CANCEL), self.handle)
 
     def attach_thread(self, thread: Union[int, threading.Thread] = 0) -> int:
         """Give the handle to another thread and return the previous owner.
@@ -403,7 +418,7 @@ class _Handle:
         """
         tid = _thread_id(thread)
         with _scope:
-            previous = _native.library().InetAttachThread(self.handle, tid)
+            previous = getattr(_native.library(), self._ATTACH_THREAD)(self.handle, tid)
             if previous == 0:
                 raise error_from_last_call()
         return int(previous)
@@ -423,10 +438,9 @@ class _Handle:
         self._handle = None
         try:
             if _in_scope():
-                with _deferred_lock:
-                    _deferred.append(handle)
+                _defer(self._DISCONNECT, handle)
             else:
-                _native.library().InetDisconnect(handle)
+                getattr(_native.library(), self._DISCONNECT)(handle)
         except Exception:  # never raise from a finalizer (e.g. during shutdown)
             pass
 
