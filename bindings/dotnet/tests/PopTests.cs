@@ -375,10 +375,11 @@ namespace Inetkit.Tests
                         Directory.CreateDirectory(all);
                         Assert.Equal(4, client.StoreMany(all), "StoreMany of every message");
                         string[] names = Directory.GetFiles(all).Select(Path.GetFileName).OrderBy(s => s, StringComparer.Ordinal).ToArray();
-                        Assert.Equal("3.eml,uid-big.eml,uid-dots.eml,uid-one.eml", string.Join(",", names), "file names");
+                        // Bytes unsafe in a file name are percent-encoded, so ids never share a file.
+                        Assert.Equal("uid%2Funsafe.eml,uid-big.eml,uid-dots.eml,uid-one.eml", string.Join(",", names), "file names");
                         AssertBytes(Content(1), File.ReadAllBytes(Path.Combine(all, "uid-one.eml")), "uid-one.eml");
                         AssertBytes(Content(2), File.ReadAllBytes(Path.Combine(all, "uid-dots.eml")), "uid-dots.eml");
-                        AssertBytes(Content(3), File.ReadAllBytes(Path.Combine(all, "3.eml")), "3.eml (the uid is no safe name)");
+                        AssertBytes(Content(3), File.ReadAllBytes(Path.Combine(all, "uid%2Funsafe.eml")), "uid%2Funsafe.eml (the uid, encoded)");
                         AssertBytes(Content(4), File.ReadAllBytes(Path.Combine(all, "uid-big.eml")), "uid-big.eml");
 
                         string some = Path.Combine(directory, "some");
