@@ -2142,6 +2142,69 @@ static void test_C37_no_plaintext_fallback(void **state) {
     }
 }
 
+/* X12: OAuth: XOAUTH2 and OAUTHBEARER initial responses byte for byte; a
+   token too long for one command line goes in a second step (RFC 5034, the
+   Office 365 case); the JSON error challenge is answered empty and the
+   failure reported as AUTH_FAILED; no token ever appears in the trace. */
+static void INETKIT_CALL record_trace(HCLIENT h, DWORD direction, LPCSTR line, LPVOID param) {
+    (void)h; (void)direction;
+    char *log = param;
+    size_t used = strlen(log);
+    snprintf(log + used, 8192 - used, "%s\n", line);
+}
+
+static void test_X12_oauth(void **state) {
+    (void)state;
+    char long_token[301];
+    memset(long_token, 'L', 300);
+    long_token[300] = '\0';
+    EACH_CHUNKING(c) {
+        ps_script *s = script(c, "X12/xoauth2");
+        script_greeting(s, "+OK\r\nUSER\r\nSASL XOAUTH2 OAUTHBEARER\r\n.\r\n");
+        ps_expect(s, "AUTH XOAUTH2 dXNlcj11AWF1dGg9QmVhcmVyIHlhMjkuc2hvcnQtdG9rZW4BAQ==\r\n");
+        ps_send(s, "+OK welcome\r\n");
+        ps_expect(s, "CAPA\r\n");
+        ps_send(s, "+OK\r\nUSER\r\n.\r\n");
+        HCLIENT h = open_session(s);
+        static char log[8192];
+        log[0] = '\0';
+        assert_pop_ok(PopSetTraceCallback(h, record_trace, log));
+        assert_pop_ok(PopLogin(h, POP_AUTH_XOAUTH2, USER, "ya29.short-token"));
+        end_session(s, h);
+        assert_script_ok(s);
+        assert_null(strstr(log, "ya29"));
+        assert_null(strstr(log, "dXNlcj11"));
+        ps_free(s);
+
+        s = script(c, "X12/two-step");
+        script_greeting(s, "+OK\r\nUSER\r\nSASL XOAUTH2\r\n.\r\n");
+        ps_expect(s, "AUTH XOAUTH2\r\n");
+        ps_send(s, "+ \r\n");
+        ps_expect(s, "dXNlcj11AWF1dGg9QmVhcmVyIExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTAEB\r\n");
+        ps_send(s, "+ eyJzdGF0dXMiOiI0MDEiLCJzY2hlbWVzIjoiYmVhcmVyIn0=\r\n");
+        ps_expect(s, "\r\n"); /* the error challenge is answered empty */
+        ps_send(s, "-ERR [AUTH] invalid token\r\n");
+        h = open_session(s);
+        assert_pop_fails(PopLogin(h, POP_AUTH_XOAUTH2, USER, long_token), INETKIT_ERROR_AUTH_FAILED);
+        assert_non_null(strstr(pop_message(), "invalid token"));
+        end_session(s, h);
+        assert_script_ok(s);
+        ps_free(s);
+
+        s = script(c, "X12/oauthbearer");
+        script_greeting(s, "+OK\r\nUSER\r\nSASL OAUTHBEARER\r\n.\r\n");
+        ps_expect(s, "AUTH OAUTHBEARER bixhPXUsAWF1dGg9QmVhcmVyIHlhMjkuc2hvcnQtdG9rZW4BAQ==\r\n");
+        ps_send(s, "+OK welcome\r\n");
+        ps_expect(s, "CAPA\r\n");
+        ps_send(s, "+OK\r\nUSER\r\n.\r\n");
+        h = open_session(s);
+        assert_pop_ok(PopLogin(h, POP_AUTH_OAUTHBEARER, USER, "ya29.short-token"));
+        end_session(s, h);
+        assert_script_ok(s);
+        ps_free(s);
+    }
+}
+
 /* C38: RFC 2449/3206 response codes map to their own errors; the text is kept. */
 static void test_C38_response_codes(void **state) {
     (void)state;
@@ -2785,6 +2848,7 @@ int main(void) {
         HOSTILE_TEST(test_B26_stls_refused),
         HOSTILE_TEST(test_B27_stls_stall),
         HOSTILE_TEST(test_B28_implicit_tls_plaintext_server),
+        HOSTILE_TEST(test_X12_oauth),
         HOSTILE_TEST(test_B29_second_stls),
         HOSTILE_TEST(test_B30_apop_after_stls),
         HOSTILE_TEST(test_C31_crlf_in_credentials),
