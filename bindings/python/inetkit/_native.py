@@ -27,6 +27,7 @@ loaded on its own from its file path.
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import ctypes.util
 import os
@@ -608,3 +609,35 @@ def query_string(call: Callable[[Optional[ctypes.Array], Any], int],
     """
     rc, data = query_bytes(call, initial_size)
     return rc, data.decode("utf-8", "replace")
+
+
+class FamilyLifetime:
+    """One family's library reference (``<Family>Initialize``), taken on
+    first use, once per process, and given back at interpreter exit."""
+
+    def __init__(self, family: str) -> None:
+        self._family = family
+        self._lock = threading.Lock()
+        self._initialized = False
+        self._exit_registered = False
+
+    def library(self, check: Callable[..., None]) -> ctypes.CDLL:
+        """The library with the family initialised; ``check`` raises on a nonzero code."""
+        lib = library()
+        if self._initialized:
+            return lib
+        with self._lock:
+            if not self._initialized:
+                check(getattr(lib, self._family + "Initialize"))
+                self._initialized = True
+                if not self._exit_registered:
+                    atexit.register(self.release)
+                    self._exit_registered = True
+        return lib
+
+    def release(self) -> None:
+        """Drop the reference (runs at interpreter exit)."""
+        with self._lock:
+            if self._initialized:
+                self._initialized = False
+                getattr(library(), self._family + "Uninitialize")()

@@ -40,7 +40,6 @@ Library lifetime
 
 from __future__ import annotations
 
-import atexit
 import ctypes
 import enum
 import math
@@ -184,34 +183,12 @@ def _handle_call(func: Callable[..., Optional[int]], *args: Any,
 
 # ---- Library lifetime -------------------------------------------------------
 
-_init_lock = threading.Lock()
-_initialized = False
-_atexit_registered = False
+_LIFETIME = _native.FamilyLifetime("Inet")
 
 
 def _inet() -> ctypes.CDLL:
     """The library, with the Inet family initialised (once per process)."""
-    global _initialized, _atexit_registered
-    lib = _native.library()
-    if _initialized:
-        return lib
-    with _init_lock:
-        if not _initialized:
-            _check_call(lib.InetInitialize)
-            _initialized = True
-            if not _atexit_registered:
-                atexit.register(_uninitialize)
-                _atexit_registered = True
-    return lib
-
-
-def _uninitialize() -> None:
-    """Drop the reference taken by :func:`_inet` (runs at interpreter exit)."""
-    global _initialized
-    with _init_lock:
-        if _initialized:
-            _initialized = False
-            _native.library().InetUninitialize()
+    return _LIFETIME.library(_check_call)
 
 
 def version_number() -> int:

@@ -57,7 +57,6 @@ Library lifetime
 
 from __future__ import annotations
 
-import atexit
 import ctypes
 import dataclasses
 import enum
@@ -226,34 +225,12 @@ def _take_callback_error() -> Optional[BaseException]:
 
 # ---- Library lifetime -------------------------------------------------------
 
-_init_lock = threading.Lock()
-_initialized = False
-_atexit_registered = False
+_LIFETIME = _native.FamilyLifetime("Pop")
 
 
 def _pop() -> ctypes.CDLL:
     """The library, with the Pop family initialised (once per process)."""
-    global _initialized, _atexit_registered
-    lib = _native.library()
-    if _initialized:
-        return lib
-    with _init_lock:
-        if not _initialized:
-            _check_call(lib.PopInitialize)
-            _initialized = True
-            if not _atexit_registered:
-                atexit.register(_uninitialize)
-                _atexit_registered = True
-    return lib
-
-
-def _uninitialize() -> None:
-    """Drop the reference taken by :func:`_pop` (runs at interpreter exit)."""
-    global _initialized
-    with _init_lock:
-        if _initialized:
-            _initialized = False
-            _native.library().PopUninitialize()
+    return _LIFETIME.library(_check_call)
 
 
 # ---- Argument conversion --------------------------------------------------------
