@@ -416,7 +416,7 @@ DWORD INETKIT_CALL PopStoreMessages(HCLIENT hClient, const DWORD *lpMessages, DW
     DWORD result = with_session(hClient, [&](Object &, pop::Session &session) {
         std::string directory = existing_directory(lpszDirectory);
         session.store_many(message_list(lpMessages, nMessages, session), directory,
-                           [&](std::uint32_t, const std::string &) { ++stored; });
+                           [&](std::uint32_t, const std::string &) { ++stored; }, false);
     });
     if (lpnStored) *lpnStored = stored;
     return result;
@@ -446,7 +446,7 @@ DWORD INETKIT_CALL PopStoreNewMessages(HCLIENT hClient, LPCSTR lpszSeenFile, LPC
             // Only a message already complete on disk is recorded as seen.
             append_durably(seen_file, entries[message - 1].uid);
             ++stored;
-        });
+        }, true);
     });
     if (lpnStored) *lpnStored = stored;
     return result;

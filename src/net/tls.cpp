@@ -12,8 +12,10 @@
 #include <arpa/inet.h>
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <dirent.h>
 #include <deque>
 #include <poll.h>
 #include <sys/socket.h>
@@ -256,6 +258,32 @@ std::string normalized_name(std::string name) {
     return name;
 }
 
+// The system's CAs. A hashed directory (Debian's /etc/ssl/certs) is read
+// lazily, one issuer at a time; the whole bundle file is parsed only when
+// there is no usable directory, or when SSL_CERT_FILE names one.
+void load_system_trust(SSL_CTX *ctx) {
+    const char *dir_env = std::getenv(X509_get_default_cert_dir_env());
+    const char *dir = dir_env ? dir_env : X509_get_default_cert_dir();
+    bool hashed = false;
+    if (DIR *listing = ::opendir(dir)) {
+        while (const dirent *entry = ::readdir(listing)) {
+            std::string name = entry->d_name; // "5ad8a5d6.0"
+            if (name.size() == 10 && name[8] == '.' && std::all_of(name.begin(), name.begin() + 8, ::isxdigit)) {
+                hashed = true;
+                break;
+            }
+        }
+        ::closedir(listing);
+    }
+    if (!hashed) {
+        SSL_CTX_set_default_verify_paths(ctx);
+    } else {
+        SSL_CTX_load_verify_dir(ctx, dir);
+        if (const char *file = std::getenv(X509_get_default_cert_file_env())) SSL_CTX_load_verify_file(ctx, file);
+    }
+    ERR_clear_error(); // a missing default location is not an error
+}
+
 ErrorCode verify_error_code(long error) {
     switch (error) {
     case X509_V_ERR_HOSTNAME_MISMATCH:
@@ -389,6 +417,8 @@ TlsContext::TlsContext(const TlsSettings &settings) : settings_(settings) {
     try {
         SSL_CTX_set_ex_data(ctx_, 0, this);
         SSL_CTX_set_mode(ctx_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+        // Whole records per read: a record's header and body otherwise cost a system call each.
+        SSL_CTX_set_read_ahead(ctx_, 1);
         SSL_CTX_set_options(ctx_, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
 
         int min_version = settings.min_version ? settings.min_version : settings.fallback ? TLS1_VERSION : TLS1_2_VERSION;
@@ -406,7 +436,7 @@ TlsContext::TlsContext(const TlsSettings &settings) : settings_(settings) {
             fail(INETKIT_ERROR_INVALID_PARAMETER, "the TLS 1.3 suites \"" + settings.cipher_suites + "\" select nothing");
 
         // Trust: the system's store, plus what the caller adds.
-        SSL_CTX_set_default_verify_paths(ctx_);
+        load_system_trust(ctx_);
         ERR_clear_error();
         if ((!settings.ca_file.empty() || !settings.ca_path.empty()) &&
             SSL_CTX_load_verify_locations(ctx_, settings.ca_file.empty() ? nullptr : settings.ca_file.c_str(),

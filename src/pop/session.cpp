@@ -138,6 +138,16 @@ sasl::Kind sasl_kind(Auth auth) {
     }
 }
 
+// Makes a rename in path's directory durable.
+void sync_directory_of(const std::string &path) {
+    std::string directory = path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/'));
+    int dir = ::open(directory.empty() ? "/" : directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir >= 0) {
+        ::fsync(dir);
+        ::close(dir);
+    }
+}
+
 // A file written under a temporary name and renamed into place only once
 // complete and on disk; destroyed uncommitted, it leaves nothing behind.
 class AtomicFile {
@@ -169,7 +179,9 @@ public:
             size -= static_cast<std::size_t>(n);
         }
     }
-    void commit() {
+    // sync_directory: also make the rename itself durable now (callers that
+    // record the file elsewhere need that); a batch can sync once at its end.
+    void commit(bool sync_directory = true) {
         if (::fsync(fd_) != 0 || ::close(fd_) != 0) {
             int error = errno;
             fd_ = -1;
@@ -181,13 +193,7 @@ public:
             fail_errno(error, "cannot rename " + temporary_ + " to " + path_);
         }
         committed_ = true;
-        // The rename itself must reach the disk before the file counts as stored.
-        std::string directory = path_.find('/') == std::string::npos ? "." : path_.substr(0, path_.rfind('/'));
-        int dir = ::open(directory.empty() ? "/" : directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dir >= 0) {
-            ::fsync(dir);
-            ::close(dir);
-        }
+        if (sync_directory) sync_directory_of(path_);
     }
 
 private:
@@ -811,7 +817,7 @@ void Session::store(std::uint32_t message, const std::string &path) {
 }
 
 void Session::store_many(const std::vector<std::uint32_t> &messages, const std::string &directory,
-                         const std::function<void(std::uint32_t, const std::string &)> &on_stored) {
+                         const std::function<void(std::uint32_t, const std::string &)> &on_stored, bool durable_each) {
     require_transaction();
     for (std::uint32_t message : messages) checked_message(message);
     list(); // names and expected sizes
@@ -844,10 +850,12 @@ void Session::store_many(const std::vector<std::uint32_t> &messages, const std::
             file.write(data, size);
             return true;
         });
-        file.commit();
+        file.commit(durable_each);
         on_stored(message, path);
         if (!pipelined && sent < messages.size()) send("RETR " + std::to_string(messages[sent++]));
     }
+    // One directory sync for the whole batch (each file was complete on rename).
+    if (!durable_each && !messages.empty()) sync_directory_of(directory + "/.");
     if (first_failure) throw *first_failure;
 }
 

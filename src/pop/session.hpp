@@ -93,8 +93,10 @@ public:
     // RETR into a file, complete or absent.
     void store(std::uint32_t message, const std::string &path);
     // Pipelined RETRs into a directory; on_stored runs after each file is complete.
+    // durable_each: each rename is on disk before on_stored runs (for callers
+    // that record it); otherwise the directory is synced once at the end.
     void store_many(const std::vector<std::uint32_t> &messages, const std::string &directory,
-                    const std::function<void(std::uint32_t, const std::string &)> &on_stored);
+                    const std::function<void(std::uint32_t, const std::string &)> &on_stored, bool durable_each);
 
     // Streaming: open, read pieces (empty at the end), close (drains).
     void open_message(std::uint32_t message, std::optional<std::uint32_t> lines);

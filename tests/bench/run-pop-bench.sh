@@ -1,0 +1,97 @@
+#!/bin/sh
+# run-pop-bench.sh BUILD_DIR [--install-peers] [pop_bench options...]
+#
+# Runs the POP3 retrieval benchmark of an existing build and prints its table.
+# Builds nothing: BUILD_DIR must already hold libinetkit.so and the pop_bench
+# executable (cmake --build BUILD_DIR --target pop_bench).
+#
+# pop_bench starts its own Dovecot with tests/pop/dovecot.sh (passed to it as
+# --dovecot unless the options already name one) and stops it at the end.
+# It needs dovecot-core and dovecot-pop3d; the peers (python3, curl, mpop,
+# fetchmail) are used when installed and skipped with a note otherwise.
+# --install-peers (run as root) first installs the missing ones of mpop and
+# fetchmail with apt-get; without it nothing is installed.
+set -eu
+
+usage() {
+    echo "usage: $0 BUILD_DIR [--install-peers] [--runs N] [--small N] [--large N] [--keep]" >&2
+    echo "       (see: pop_bench --help)" >&2
+    exit 2
+}
+[ $# -ge 1 ] || usage
+case $1 in -h|--help) usage ;; esac
+[ -d "$1" ] || { echo "$0: $1: not a directory" >&2; exit 2; }
+build=$(cd "$1" && pwd)
+shift
+here=$(cd "$(dirname "$0")" && pwd)
+
+bench=
+for candidate in "$build/tests/bench/pop_bench" "$build/tests/pop_bench" "$build/bench/pop_bench" "$build/pop_bench"; do
+    if [ -f "$candidate" ] && [ -x "$candidate" ]; then
+        bench=$candidate
+        break
+    fi
+done
+if [ -z "$bench" ]; then
+    bench=$(find "$build" -type f -name pop_bench -perm -u+x 2>/dev/null | head -n 1)
+fi
+if [ -z "$bench" ]; then
+    echo "$0: no pop_bench executable under $build; build it first:" >&2
+    echo "    cmake --build $build --target pop_bench" >&2
+    exit 2
+fi
+
+lib=$(find "$build" -maxdepth 3 -name 'libinetkit.so*' 2>/dev/null | head -n 1)
+if [ -z "$lib" ]; then
+    echo "$0: no libinetkit.so under $build" >&2
+    exit 2
+fi
+LD_LIBRARY_PATH=$(dirname "$lib")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+export LD_LIBRARY_PATH
+
+if ! command -v dovecot >/dev/null 2>&1 && [ ! -x /usr/sbin/dovecot ]; then
+    echo "$0: dovecot is not installed (apt-get install dovecot-core dovecot-pop3d)" >&2
+    exit 2
+fi
+
+# Our own option, taken out of the list; the rest goes to pop_bench.
+install_peers=no
+have_dovecot=no
+n=$#
+i=0
+while [ "$i" -lt "$n" ]; do
+    arg=$1
+    shift
+    i=$((i + 1))
+    case $arg in
+    --install-peers) install_peers=yes ;;
+    --dovecot) have_dovecot=yes; set -- "$@" "$arg" ;;
+    *) set -- "$@" "$arg" ;;
+    esac
+done
+
+if [ "$install_peers" = yes ]; then
+    missing=
+    for tool in mpop fetchmail; do
+        command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
+    done
+    if [ -n "$missing" ]; then
+        if [ "$(id -u)" -eq 0 ]; then
+            echo "installing:$missing" >&2
+            # shellcheck disable=SC2086 # one word per package
+            DEBIAN_FRONTEND=noninteractive apt-get install -y $missing >&2 ||
+                echo "$0: could not install$missing; they will be skipped" >&2
+        else
+            echo "$0: --install-peers needs root; skipping$missing" >&2
+        fi
+    fi
+fi
+
+if [ "$have_dovecot" = no ]; then
+    set -- --dovecot "$here/../pop/dovecot.sh" "$@"
+fi
+
+echo "running $bench (library: $lib)" >&2
+rc=0
+"$bench" "$@" || rc=$?
+exit "$rc"
