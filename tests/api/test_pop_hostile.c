@@ -2205,6 +2205,52 @@ static void test_X12_oauth(void **state) {
     }
 }
 
+/* X13: thread ownership of a Pop handle: another thread is refused with both
+   thread ids named until PopAttachThread hands the handle over, and nothing
+   is sent for the refused call. */
+struct pop_handoff {
+    HCLIENT h;
+    DWORD owner, refused, previous, noop, returned;
+    char message[1100];
+};
+
+static void *use_pop_elsewhere(void *arg) {
+    struct pop_handoff *t = arg;
+    t->refused = PopNoop(t->h);
+    DWORD size = sizeof t->message;
+    PopGetLastErrorMessage(t->message, &size);
+    t->previous = PopAttachThread(t->h, 0);
+    t->noop = PopNoop(t->h);
+    t->returned = PopAttachThread(t->h, t->owner);
+    return NULL;
+}
+
+static void test_X13_pop_thread_handoff(void **state) {
+    (void)state;
+    EACH_CHUNKING(c) {
+        ps_script *s = script(c, "X13");
+        script_greeting(s, CAPA_BASIC);
+        ps_expect(s, "NOOP\r\n");
+        ps_send(s, "+OK\r\n");
+        HCLIENT h = open_session(s);
+        struct pop_handoff t = {.h = h, .owner = (DWORD)syscall(SYS_gettid)};
+        pthread_t worker;
+        pthread_create(&worker, NULL, use_pop_elsewhere, &t);
+        pthread_join(worker, NULL);
+        assert_int_equal(t.refused, INETKIT_ERROR_WRONG_THREAD);
+        char owner[32];
+        snprintf(owner, sizeof owner, "thread %u", (unsigned)t.owner);
+        assert_non_null(strstr(t.message, owner));
+        assert_int_equal(t.previous, t.owner);
+        assert_int_equal(t.noop, 0);
+        assert_true(t.returned != 0 && t.returned != t.owner); /* the worker's id */
+        end_session(s, h); /* owned by this thread again: QUIT is sent */
+        assert_script_ok(s);
+        assert_transcript(s, "CAPA\r\nNOOP\r\nQUIT\r\n");
+        ps_free(s);
+    }
+}
+
 /* C38: RFC 2449/3206 response codes map to their own errors; the text is kept. */
 static void test_C38_response_codes(void **state) {
     (void)state;
@@ -2849,6 +2895,7 @@ int main(void) {
         HOSTILE_TEST(test_B27_stls_stall),
         HOSTILE_TEST(test_B28_implicit_tls_plaintext_server),
         HOSTILE_TEST(test_X12_oauth),
+        HOSTILE_TEST(test_X13_pop_thread_handoff),
         HOSTILE_TEST(test_B29_second_stls),
         HOSTILE_TEST(test_B30_apop_after_stls),
         HOSTILE_TEST(test_C31_crlf_in_credentials),
