@@ -25,29 +25,9 @@ build=$(cd "$1" && pwd)
 shift
 here=$(cd "$(dirname "$0")" && pwd)
 
-bench=
-for candidate in "$build/tests/bench/pop_bench" "$build/tests/pop_bench" "$build/bench/pop_bench" "$build/pop_bench"; do
-    if [ -f "$candidate" ] && [ -x "$candidate" ]; then
-        bench=$candidate
-        break
-    fi
-done
-if [ -z "$bench" ]; then
-    bench=$(find "$build" -type f -name pop_bench -perm -u+x 2>/dev/null | head -n 1)
-fi
-if [ -z "$bench" ]; then
-    echo "$0: no pop_bench executable under $build; build it first:" >&2
-    echo "    cmake --build $build --target pop_bench" >&2
-    exit 2
-fi
-
-lib=$(find "$build" -maxdepth 3 -name 'libinetkit.so*' 2>/dev/null | head -n 1)
-if [ -z "$lib" ]; then
-    echo "$0: no libinetkit.so under $build" >&2
-    exit 2
-fi
-LD_LIBRARY_PATH=$(dirname "$lib")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-export LD_LIBRARY_PATH
+# shellcheck source=bench-lib.sh
+. "$here/bench-lib.sh"
+locate_bench "$build" pop_bench
 
 if ! command -v dovecot >/dev/null 2>&1 && [ ! -x /usr/sbin/dovecot ]; then
     echo "$0: dovecot is not installed (apt-get install dovecot-core dovecot-pop3d)" >&2
@@ -91,7 +71,7 @@ if [ "$have_dovecot" = no ]; then
     set -- --dovecot "$here/../pop/dovecot.sh" "$@"
 fi
 
-echo "running $bench (library: $lib)" >&2
+echo "running $bench (library: $build/libinetkit.so)" >&2
 rc=0
 "$bench" "$@" || rc=$?
 exit "$rc"

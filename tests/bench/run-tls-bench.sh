@@ -24,29 +24,9 @@ shift
 here=$(cd "$(dirname "$0")" && pwd)
 OPENSSL=${OPENSSL:-openssl}
 
-bench=
-for candidate in "$build/tests/bench/tls_bench" "$build/tests/tls_bench" "$build/bench/tls_bench" "$build/tls_bench"; do
-    if [ -f "$candidate" ] && [ -x "$candidate" ]; then
-        bench=$candidate
-        break
-    fi
-done
-if [ -z "$bench" ]; then
-    bench=$(find "$build" -type f -name tls_bench -perm -u+x 2>/dev/null | head -n 1)
-fi
-if [ -z "$bench" ]; then
-    echo "$0: no tls_bench executable under $build; build it first:" >&2
-    echo "    cmake --build $build --target tls_bench" >&2
-    exit 2
-fi
-
-lib=$(find "$build" -maxdepth 3 -name 'libinetkit.so*' 2>/dev/null | head -n 1)
-if [ -z "$lib" ]; then
-    echo "$0: no libinetkit.so under $build" >&2
-    exit 2
-fi
-LD_LIBRARY_PATH=$(dirname "$lib")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-export LD_LIBRARY_PATH
+# shellcheck source=bench-lib.sh
+. "$here/bench-lib.sh"
+locate_bench "$build" tls_bench
 
 if ! command -v "$OPENSSL" >/dev/null 2>&1; then
     echo "$0: the openssl tool ($OPENSSL) is not installed" >&2
@@ -70,7 +50,7 @@ if [ "$have_pki" = no ] && [ -f "$here/../tls/make-pki.sh" ]; then
     set -- --pki "$tmp/pki" "$@"
 fi
 
-echo "running $bench (library: $lib)" >&2
+echo "running $bench (library: $build/libinetkit.so)" >&2
 rc=0
 "$bench" --openssl "$OPENSSL" "$@" || rc=$?
 exit "$rc"
