@@ -296,11 +296,7 @@ std::unique_ptr<Session> Session::connect(const ConnectSettings &settings, const
     auto connection = net::Connection::connect(settings.host, settings.port, settings.timeout, settings.prefer_ipv6);
     // nTimeout bounds the whole connect: TCP, TLS, greeting, CAPA, STLS.
     connection->timeouts().end = started + settings.timeout;
-    auto left = [&] {
-        auto used = std::chrono::duration_cast<net::Milliseconds>(net::Clock::now() - started);
-        return std::max(net::Milliseconds(1), settings.timeout - used);
-    };
-    if (settings.security == Security::Implicit) connection->start_tls(settings.tls, left());
+    if (settings.security == Security::Implicit) connection->start_tls(settings.tls, net::no_limit);
     std::unique_ptr<Session> session(new Session(std::move(connection)));
     if (trace) session->trace = *trace;
     Reply greeting = session->read_reply();
@@ -315,7 +311,7 @@ std::unique_ptr<Session> Session::connect(const ConnectSettings &settings, const
         Reply reply = session->read_reply();
         if (!reply.ok)
             fail(INETKIT_ERROR_TLS_REQUIRED, "the server refused STLS (" + printable(reply.line) + "); not continuing in plaintext");
-        session->connection_->start_tls(settings.tls, left());
+        session->connection_->start_tls(settings.tls, net::no_limit); // bounded by timeouts().end
         // Nothing learned in plaintext is trusted now (RFC 2595 section 4).
         session->apop_timestamp_before_tls_ = !session->apop_timestamp_.empty();
         session->capabilities_.clear();
@@ -363,7 +359,7 @@ void Session::send_batch(const std::vector<std::string> &lines, bool pipelined) 
         for (const std::string &line : lines) trace(POP_TRACE_COMMAND, line);
 }
 
-Reply Session::read_reply() {
+Reply Session::read_reply(bool continuation_allowed) {
     std::vector<char> buffer(max_line + 1);
     std::size_t length = 0;
     try {
@@ -374,6 +370,13 @@ Reply Session::read_reply() {
     }
     Reply reply;
     reply.line.assign(buffer.data(), length);
+    // During AUTH, "+ challenge" (or a bare "+") continues the exchange.
+    if (continuation_allowed && (reply.line == "+" || reply.line.compare(0, 2, "+ ") == 0)) {
+        if (trace) trace(POP_TRACE_REPLY, "+ <redacted>");
+        reply.continuation = true;
+        reply.text = reply.line.size() > 2 ? reply.line.substr(2) : "";
+        return reply;
+    }
     if (trace) trace(POP_TRACE_REPLY, printable(reply.line, max_line));
     if (reply.line.find('\0') != std::string::npos) {
         broken();
@@ -513,60 +516,31 @@ void Session::authenticate_sasl(Auth auth, const std::string &user, const std::s
         send(start);
     }
     for (int round = 0; round < 16; ++round) {
-        Reply reply;
-        {
-            // A continuation is "+ base64" (or a bare "+"), which read_reply refuses.
-            std::vector<char> buffer(max_line + 1);
-            std::size_t length = 0;
-            try {
-                length = connection_->read_line(buffer.data(), max_line);
-            } catch (...) {
-                broken();
-                throw;
-            }
-            std::string line(buffer.data(), length);
-            if (trace) trace(POP_TRACE_REPLY, line.compare(0, 1, "+") == 0 && line.compare(0, 3, "+OK") != 0 ? "+ <redacted>" : printable(line));
-            if (line == "+" || line.compare(0, 2, "+ ") == 0) {
-                std::string challenge_text = line.size() > 2 ? line.substr(2) : "";
-                if (!pending.empty()) {
-                    // RFC 5034: the client speaks first, so the server's first challenge must be empty.
-                    if (!challenge_text.empty()) {
-                        send("*");
-                        read_reply();
-                        fail(INETKIT_ERROR_AUTH_FAILED, shown + ": the server sent a challenge where the client speaks first");
-                    }
-                    send(pending, "<redacted>");
-                    pending.clear();
-                    continue;
-                }
-                std::string response;
-                try {
-                    response = mechanism->respond(sasl::base64_decode(challenge_text));
-                } catch (const Error &error) {
-                    // Cancel the exchange (RFC 5034) and keep the session usable.
+        Reply reply = read_reply(true);
+        if (reply.continuation) {
+            if (!pending.empty()) {
+                // RFC 5034: the client speaks first, so the server's first challenge must be empty.
+                if (!reply.text.empty()) {
                     send("*");
-                    Reply cancelled = read_reply();
-                    (void)cancelled;
-                    ErrorCode code = error.code() == INETKIT_ERROR_PROTOCOL ? ErrorCode{INETKIT_ERROR_AUTH_FAILED} : error.code();
-                    fail(code,
-                         std::string(mechanism->name()) + ": " + error.what());
+                    read_reply();
+                    fail(INETKIT_ERROR_AUTH_FAILED, shown + ": the server sent a challenge where the client speaks first");
                 }
-                send(sasl::base64_encode(response), "<redacted>");
+                send(pending, "<redacted>");
+                pending.clear();
                 continue;
             }
-            // Not a continuation: a status line.
-            std::string_view view(line);
-            bool ok = view == "+OK" || view.substr(0, 4) == "+OK ";
-            bool err = view == "-ERR" || view.substr(0, 5) == "-ERR ";
-            if (!ok && !err) {
-                broken();
-                fail(INETKIT_ERROR_PROTOCOL, "unexpected reply during AUTH: " + printable(line));
+            std::string response;
+            try {
+                response = mechanism->respond(sasl::base64_decode(reply.text));
+            } catch (const Error &error) {
+                // Cancel the exchange (RFC 5034) and keep the session usable.
+                send("*");
+                read_reply();
+                ErrorCode code = error.code() == INETKIT_ERROR_PROTOCOL ? ErrorCode{INETKIT_ERROR_AUTH_FAILED} : error.code();
+                fail(code, std::string(mechanism->name()) + ": " + error.what());
             }
-            reply.ok = ok;
-            reply.line = line;
-            std::size_t space = line.find(' ');
-            reply.text = space == std::string::npos ? "" : line.substr(space + 1);
-            last_ = reply;
+            send(sasl::base64_encode(response), "<redacted>");
+            continue;
         }
         if (!reply.ok) fail_reply(reply, INETKIT_ERROR_AUTH_FAILED, shown);
         try {

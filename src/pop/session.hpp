@@ -33,6 +33,7 @@ struct ConnectSettings {
 
 struct Reply {
     bool ok = false;
+    bool continuation = false; // "+ ..." during AUTH
     std::string line; // the whole status line, without CR LF
     std::string text; // after "+OK " / "-ERR "
 };
@@ -143,7 +144,8 @@ private:
     // shown: trace text instead of line; pipelined: replies may legitimately be in flight.
     void send(const std::string &line, const char *shown = nullptr, bool pipelined = false);
     void send_batch(const std::vector<std::string> &lines, bool pipelined = false);
-    Reply read_reply();
+    // continuation_allowed: during AUTH, accept "+ challenge" as a reply.
+    Reply read_reply(bool continuation_allowed = false);
     // Throws the error a -ERR reply maps to (fallback: the code for this context).
     [[noreturn]] void fail_reply(const Reply &reply, ErrorCode fallback, const std::string &what);
     Reply command(const std::string &line, ErrorCode fallback = INETKIT_ERROR_SERVER_ERROR, const char *shown = nullptr);
