@@ -11,5 +11,6 @@
 #include "inetkit/common.h"
 #include "inetkit/inet.h"
 #include "inetkit/pop.h"
+#include "inetkit/mx.h"
 
 #endif /* INETKIT_H */

@@ -17,6 +17,7 @@
  *   530          busy performing the current action
  *   600-699      inetkit's own API and stream errors
  *   700-799      POP3 session errors
+ *   800-899      DNS and MX errors beyond the Winsock ones
  *   10004-10101  Winsock numbers, used on every platform and mapped from errno
  *   11001-11004  name resolution errors (Winsock numbering)
  */
@@ -75,6 +76,9 @@
     X(AUTH_SERVER_UNVERIFIED,    709, "The server failed to prove it knows the password (SCRAM signature)") \
     X(RESPONSE_TOO_LARGE,        710, "The server's reply is larger than allowed") \
     X(MESSAGE_INCOMPLETE,        711, "The message was not received completely") \
+    X(NULL_MX,                   800, "The domain accepts no mail (null MX, RFC 7505)") \
+    X(DNS_BAD_RESPONSE,          801, "The DNS server's answer is malformed") \
+    X(DNS_BAD_NAME,              802, "No mail exchanger in the answer has a valid host name") \
     X(INTERRUPTED,             10004, "A blocking operation was interrupted") \
     X(ACCESS_DENIED,           10013, "Permission denied") \
     X(BAD_ADDRESS,             10014, "Bad address") \
