@@ -330,6 +330,8 @@ INETKIT_API DWORD INETKIT_CALL MxGetIdle(HCLIENT hClient, LPBOOL lpbIdle) INETKI
  *   ShuffleSeed=<n>           seed of that shuffle (0 = random, the default)
  *   MaxInFlight=<n>           asynchronous requests on the wire at once, 1-4096 (default 64)
  *   CodePage=<n>              encoding of names: 65001 (UTF-8) only; others are NOT_SUPPORTED
+ *   ResolvConf=<path>         where the system's DNS servers are read from while no
+ *                             MxSetDnsServer list is set (default /etc/resolv.conf)
  *   BuildInfo                 read-only: library, c-ares, libidn2 versions
  * Settings that change the network (servers, ports, packet size, mode, retries) fail
  * with INETKIT_ERROR_BUSY while requests are in flight.

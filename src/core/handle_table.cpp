@@ -46,7 +46,8 @@ std::string describe(HCLIENT handle) {
 
 std::string accepted_names(KindMask accepted) {
     std::string names;
-    for (HandleKind kind : {HandleKind::InetConnection, HandleKind::InetListener, HandleKind::PopClient}) {
+    for (HandleKind kind : {HandleKind::InetConnection, HandleKind::InetListener, HandleKind::PopClient,
+                             HandleKind::MxResolver}) {
         if (!(accepted & kind_bit(kind))) continue;
         if (!names.empty()) names += " or ";
         names += kind_name(kind);
@@ -61,6 +62,7 @@ const char *kind_name(HandleKind kind) noexcept {
     case HandleKind::InetConnection: return "an Inet connection";
     case HandleKind::InetListener: return "an Inet listener";
     case HandleKind::PopClient: return "a Pop client";
+    case HandleKind::MxResolver: return "an Mx resolver";
     }
     return "an unknown kind of handle";
 }

@@ -22,11 +22,13 @@ enum class HandleKind : std::uint8_t {
     InetConnection = 1,
     InetListener = 2,
     PopClient = 3,
+    MxResolver = 4,
 };
 constexpr unsigned kind_bit(HandleKind kind) { return 1u << static_cast<unsigned>(kind); }
 using KindMask = unsigned;
 constexpr KindMask any_inet_kind = kind_bit(HandleKind::InetConnection) | kind_bit(HandleKind::InetListener);
 constexpr KindMask pop_kind = kind_bit(HandleKind::PopClient);
+constexpr KindMask mx_kind = kind_bit(HandleKind::MxResolver);
 
 // Base of every object a handle refers to. Engine objects are members of
 // subclasses in src/api; the engine itself knows nothing of handles.

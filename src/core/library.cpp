@@ -19,6 +19,7 @@ struct FamilyInfo {
 constexpr FamilyInfo families[] = {
     {"InetInitialize", any_inet_kind},
     {"PopInitialize", pop_kind},
+    {"MxInitialize", mx_kind},
 };
 static_assert(sizeof families / sizeof families[0] == static_cast<std::size_t>(Family::Count_));
 

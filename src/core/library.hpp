@@ -5,7 +5,7 @@
 
 namespace inetkit::library {
 
-enum class Family { Inet, Pop, Count_ };
+enum class Family { Inet, Pop, Mx, Count_ };
 
 // Takes a reference; the first reference of any family initialises OpenSSL
 // and c-ares. Returns the family's new reference count.

@@ -1,1 +1,825 @@
-// (being written)
+#include "mx/resolver.hpp"
+
+#include "mx/dns_wire.hpp"
+#include "mx/names.hpp"
+
+#include <ares.h>
+
+#include <algorithm>
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstring>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+namespace inetkit::mx {
+
+struct Resolver::Query {
+    Resolver *resolver;
+    std::uint64_t serial;
+    QueryKind kind;
+    std::size_t index; // exchanger, for address queries
+};
+
+struct Resolver::Answer {
+    std::unique_ptr<Query> query;
+    int status;
+    std::vector<std::uint8_t> bytes;
+    std::string server;
+};
+
+struct Resolver::Request {
+    std::uint64_t serial = 0;
+    std::uint64_t interrupt_generation = 0;
+    Clock::time_point started;
+    Clock::time_point deadline;
+    bool on_wire = false;
+    std::string qname; // where the CNAME chain has led so far
+    std::vector<std::string> visited;
+    std::size_t implicit_pending = 0;
+    std::vector<Address> implicit_addresses;
+    std::string implicit_failure; // a temporary failure of an implicit-MX address query
+    std::size_t address_pending = 0;
+    bool starved = false; // an answer was lost for want of memory
+    Result result;
+};
+
+namespace {
+
+// ---- c-ares callbacks: C frames, so nothing may throw through them ----
+
+void answer_callback(void *arg, int status, int, unsigned char *data, int length) {
+    auto *query = static_cast<Resolver::Query *>(arg);
+    query->resolver->on_answer(query, status, data, length);
+}
+
+void socket_state_callback(void *data, ares_socket_t fd, int readable, int writable) {
+    static_cast<Resolver *>(data)->on_socket_state(fd, readable != 0, writable != 0);
+}
+
+ares_socket_t open_socket(int domain, int type, int protocol, void *user) {
+    auto *resolver = static_cast<Resolver *>(user);
+    // With its socket functions replaced, c-ares configures nothing itself:
+    // non-blocking mode, buffers and TCP_NODELAY are ours to set.
+    int fd = ::socket(domain, type | SOCK_CLOEXEC | SOCK_NONBLOCK, protocol);
+    if (fd < 0) {
+        resolver->note_socket_error(errno);
+        return ARES_SOCKET_BAD;
+    }
+    if (type == SOCK_STREAM) {
+        int on = 1;
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    } else {
+        int size = 1 << 20; // bursts of answers in asynchronous mode
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    }
+    if (int error = resolver->bind_socket(fd, domain)) {
+        ::close(fd);
+        resolver->note_socket_error(error);
+        errno = error;
+        return ARES_SOCKET_BAD;
+    }
+    return fd;
+}
+
+int close_socket(ares_socket_t fd, void *) { return ::close(fd); }
+
+std::string endpoint_text(const sockaddr *address) {
+    char text[INET6_ADDRSTRLEN] = "?";
+    if (address->sa_family == AF_INET) {
+        auto *in = reinterpret_cast<const sockaddr_in *>(address);
+        inet_ntop(AF_INET, &in->sin_addr, text, sizeof text);
+        return std::string(text) + ":" + std::to_string(ntohs(in->sin_port));
+    }
+    auto *in6 = reinterpret_cast<const sockaddr_in6 *>(address);
+    inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof text);
+    return "[" + std::string(text) + "]:" + std::to_string(ntohs(in6->sin6_port));
+}
+
+int connect_socket(ares_socket_t fd, const sockaddr *address, ares_socklen_t length, void *user) {
+    auto *resolver = static_cast<Resolver *>(user);
+    int rc = ::connect(fd, address, length);
+    int error = errno;
+    if (rc != 0 && error != EINPROGRESS) resolver->note_socket_error(error);
+    errno = error;
+    return rc;
+}
+
+// UDP reads skip empty datagrams: a 0-byte datagram is not an answer, and
+// some c-ares versions took it for a closed connection (CVE-2023-32067).
+ares_ssize_t receive_socket(ares_socket_t fd, void *buffer, size_t length, int flags, sockaddr *from,
+                            ares_socklen_t *from_length, void *user) {
+    ares_ssize_t n;
+    do {
+        n = ::recvfrom(fd, buffer, length, flags, from, from_length);
+    } while (n == 0 && from != nullptr);
+    if (n < 0) {
+        int error = errno;
+        if (error != EAGAIN && error != EWOULDBLOCK && error != EINTR)
+            static_cast<Resolver *>(user)->note_socket_error(error);
+        errno = error;
+    }
+    return n;
+}
+
+ares_ssize_t send_socket(ares_socket_t fd, const iovec *vector, int count, void *user) {
+    msghdr message{};
+    message.msg_iov = const_cast<iovec *>(vector);
+    message.msg_iovlen = static_cast<std::size_t>(count);
+    ares_ssize_t n = ::sendmsg(fd, &message, MSG_NOSIGNAL); // a reset TCP peer must not raise SIGPIPE
+    if (n < 0) {
+        int error = errno;
+        if (error != EAGAIN && error != EWOULDBLOCK && error != EINTR)
+            static_cast<Resolver *>(user)->note_socket_error(error);
+        errno = error;
+    }
+    return n;
+}
+
+const ares_socket_functions socket_functions = {open_socket, close_socket, connect_socket, receive_socket, send_socket};
+
+const char *rcode_text(unsigned rcode) {
+    static const char *const texts[] = {"Ok", "Format error", "Server failure", "Name error", "Not implemented", "Refused"};
+    return rcode < 6 ? texts[rcode] : "Unknown response code";
+}
+
+std::string quoted(std::string_view text) {
+    std::string out = "\"";
+    for (unsigned char c : text.substr(0, 80)) {
+        if (c >= 0x20 && c < 0x7f && c != '"') out += static_cast<char>(c);
+        else {
+            char hex[8];
+            std::snprintf(hex, sizeof hex, "\\x%02x", c);
+            out += hex;
+        }
+    }
+    return out + "\"";
+}
+
+// The records of `type` at the end of the CNAME chain that starts at name,
+// following at most 16 aliases inside one answer. Sets *alias when it moved.
+std::string chase(const wire::Message &message, std::string name, bool *alias) {
+    for (int hop = 0; hop < 16; ++hop) {
+        auto cname = std::find_if(message.answers.begin(), message.answers.end(), [&](const wire::Record &record) {
+            return record.type == wire::CNAME && record.klass == wire::class_in && record.owner == name;
+        });
+        if (cname == message.answers.end()) break;
+        name = cname->target;
+        *alias = true;
+    }
+    return name;
+}
+
+std::uint32_t millis_between(Clock::time_point from, Clock::time_point to) {
+    auto ms = std::chrono::duration_cast<Milliseconds>(to - from).count();
+    return static_cast<std::uint32_t>(std::clamp<long long>(ms, 0, 0xFFFFFFFE));
+}
+
+} // namespace
+
+// ---- lifetime and settings ----
+
+Resolver::Resolver() : shuffle_(std::random_device{}()) {
+    epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+    wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    timer_fd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    if (epoll_fd_ < 0 || wake_fd_ < 0 || timer_fd_ < 0) {
+        int error = errno;
+        for (int fd : {epoll_fd_, wake_fd_, timer_fd_})
+            if (fd >= 0) ::close(fd);
+        fail_errno(error, "cannot create the resolver's event descriptors");
+    }
+    for (int fd : {wake_fd_, timer_fd_}) {
+        epoll_event event{};
+        event.events = EPOLLIN;
+        event.data.fd = fd;
+        ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event);
+    }
+}
+
+Resolver::~Resolver() {
+    destroy_channel();
+    ::close(timer_fd_);
+    ::close(wake_fd_);
+    ::close(epoll_fd_);
+}
+
+void Resolver::destroy_channel() noexcept {
+    if (!channel_) return;
+    ares_destroy(channel_); // every query's callback runs with ARES_EDESTRUCTION and frees it
+    channel_ = nullptr;
+    for (auto &[fd, events] : sockets_) ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+    sockets_.clear();
+    socket_servers_.clear();
+}
+
+void Resolver::configure(const std::function<void(Settings &)> &change, bool affects_network) {
+    if (affects_network && !requests_.empty())
+        fail(INETKIT_ERROR_BUSY, std::to_string(requests_.size()) +
+                                     " requests are in flight; wait for them or interrupt them before changing how queries are sent");
+    Settings changed = settings_;
+    change(changed);
+    if (changed.shuffle_seed != settings_.shuffle_seed && changed.shuffle_seed != 0) shuffle_.seed(changed.shuffle_seed);
+    settings_ = std::move(changed);
+    if (affects_network) channel_dirty_ = true;
+}
+
+void Resolver::reset() {
+    destroy_channel();
+    requests_.clear();
+    queued_.clear();
+    deadlines_.clear();
+    finished_.clear();
+    answers_.clear();
+    on_wire_ = 0;
+    settings_ = Settings();
+    next_request_id_ = 1;
+    shuffle_.seed(std::random_device{}());
+    interrupts_applied_ = interrupts_.load();
+    channel_dirty_ = true;
+}
+
+std::vector<ServerAddress> Resolver::effective_servers() const {
+    std::vector<ServerAddress> servers = settings_.servers ? *settings_.servers : read_resolv_conf(settings_.resolv_conf);
+    for (ServerAddress &server : servers)
+        if (server.port == 0) server.port = settings_.dns_port;
+    if (settings_.use_ipv6 == Ipv6Use::Off)
+        servers.erase(std::remove_if(servers.begin(), servers.end(), [](const ServerAddress &s) { return s.family == 6; }),
+                      servers.end());
+    if (settings_.use_ipv6 == Ipv6Use::On)
+        std::stable_partition(servers.begin(), servers.end(), [](const ServerAddress &s) { return s.family == 6; });
+    return servers;
+}
+
+std::string Resolver::servers_in_use() {
+    if (settings_.servers) return format_server_list(*settings_.servers);
+    return format_server_list(read_resolv_conf(settings_.resolv_conf));
+}
+
+void Resolver::build_channel() {
+    std::vector<ServerAddress> servers = effective_servers();
+    if (servers.empty())
+        fail(INETKIT_ERROR_NO_DNS_SERVER, settings_.servers ? "no DNS server is usable (UseIPv6=off leaves none)"
+                                                            : "no DNS server is set and " + settings_.resolv_conf +
+                                                                  " names none; call MxSetDnsServer");
+    destroy_channel();
+    ares_options options{};
+    int mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB | ARES_OPT_LOOKUPS |
+               ARES_OPT_SERVERS | ARES_OPT_RESOLVCONF;
+    // NOCHECKRESP: SERVFAIL, REFUSED and NOTIMP answers reach us with their RCODE
+    // instead of all becoming ARES_ECONNREFUSED.
+    options.flags = ARES_FLAG_NOCHECKRESP | ARES_FLAG_NOSEARCH;
+    if (settings_.connection_mode == ConnectionMode::Tcp) options.flags |= ARES_FLAG_USEVC;
+    if (settings_.connection_mode == ConnectionMode::Udp) options.flags |= ARES_FLAG_IGNTC;
+    if (settings_.max_packet_size != 0) {
+        options.flags |= ARES_FLAG_EDNS; // also lets c-ares retry without EDNS after a FORMERR
+        options.ednspsz = static_cast<int>(settings_.max_packet_size);
+        mask |= ARES_OPT_EDNSPSZ;
+    }
+    options.timeout = static_cast<int>(settings_.query_timeout_ms);
+    options.tries = static_cast<int>(settings_.retries + 1);
+    options.sock_state_cb = socket_state_callback;
+    options.sock_state_cb_data = this;
+    char lookups[] = "b";
+    options.lookups = lookups;
+    options.nservers = 0; // ours, set below; c-ares must not add 127.0.0.1 on its own
+    // The system's file is read by read_resolv_conf, with bounds; c-ares reads nothing.
+    char no_file[] = "/dev/null";
+    options.resolvconf_path = no_file;
+    int status = ares_init_options(&channel_, &options, mask);
+    if (status != ARES_SUCCESS) {
+        channel_ = nullptr;
+        fail(status == ARES_ENOMEM ? INETKIT_ERROR_NOT_ENOUGH_MEMORY : INETKIT_ERROR_INTERNAL,
+             std::string("c-ares could not create a channel: ") + ares_strerror(status));
+    }
+    ares_set_socket_functions(channel_, &socket_functions, this);
+    std::string csv;
+    for (const ServerAddress &server : servers) {
+        if (!csv.empty()) csv += ',';
+        csv += (server.family == 6 ? "[" + server.address + "]" : server.address) + ":" + std::to_string(server.port);
+    }
+    status = ares_set_servers_ports_csv(channel_, csv.c_str());
+    if (status != ARES_SUCCESS) {
+        destroy_channel();
+        fail(status == ARES_ENOMEM ? INETKIT_ERROR_NOT_ENOUGH_MEMORY : INETKIT_ERROR_INVALID_PARAMETER,
+             "c-ares refused the DNS servers " + csv + ": " + ares_strerror(status));
+    }
+    channel_dirty_ = false;
+}
+
+int Resolver::bind_socket(int fd, int family) noexcept {
+    if (settings_.local_host.empty() && settings_.local_port == 0) return 0;
+    sockaddr_storage address{};
+    socklen_t length;
+    if (family == AF_INET6) {
+        auto *in6 = reinterpret_cast<sockaddr_in6 *>(&address);
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons(settings_.local_port);
+        if (!settings_.local_host.empty() && inet_pton(AF_INET6, settings_.local_host.c_str(), &in6->sin6_addr) != 1) {
+            return EAFNOSUPPORT; // LocalHost is IPv4: this server cannot be reached from it
+        }
+        length = sizeof *in6;
+    } else {
+        auto *in = reinterpret_cast<sockaddr_in *>(&address);
+        in->sin_family = AF_INET;
+        in->sin_port = htons(settings_.local_port);
+        if (!settings_.local_host.empty() && inet_pton(AF_INET, settings_.local_host.c_str(), &in->sin_addr) != 1) {
+            return EAFNOSUPPORT;
+        }
+        length = sizeof *in;
+    }
+    if (settings_.local_port != 0) { // several sockets (UDP per server, TCP) share the port
+        int on = 1;
+        ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+        ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on);
+    }
+    return ::bind(fd, reinterpret_cast<sockaddr *>(&address), length) == 0 ? 0 : errno;
+}
+
+void Resolver::on_socket_state(int fd, bool read, bool write) {
+    unsigned events = (read ? EPOLLIN : 0u) | (write ? EPOLLOUT : 0u);
+    auto known = sockets_.find(fd);
+    if (events == 0) {
+        if (known != sockets_.end()) {
+            ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+            sockets_.erase(known);
+        }
+        socket_servers_.erase(fd);
+        return;
+    }
+    epoll_event event{};
+    event.events = events;
+    event.data.fd = fd;
+    if (known == sockets_.end()) {
+        if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) == 0) sockets_.emplace(fd, events);
+        sockaddr_storage peer{};
+        socklen_t length = sizeof peer;
+        if (::getpeername(fd, reinterpret_cast<sockaddr *>(&peer), &length) == 0)
+            socket_servers_[fd] = endpoint_text(reinterpret_cast<sockaddr *>(&peer));
+    } else if (known->second != events) {
+        ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &event);
+        known->second = events;
+    }
+}
+
+// ---- requests ----
+
+std::uint32_t Resolver::submit(std::string_view input, Clock::time_point deadline) {
+    MailTarget target = parse_mail_target(input, settings_.use_idn);
+    std::uint32_t id = next_request_id_;
+    Result literal;
+    if (target.kind == MailTarget::Kind::Literal) {
+        literal.request_id = id;
+        literal.domain = "[" + target.literal + "]";
+        literal.status = "OK";
+        literal.status_code = 0;
+        literal.flags = 0;
+        Exchanger exchanger;
+        exchanger.name = target.literal;
+        exchanger.flags = record_literal;
+        exchanger.addresses.push_back({target.family, 0, target.literal});
+        literal.exchangers.push_back(std::move(exchanger));
+        finished_.push_back(std::move(literal));
+        ++next_request_id_;
+        return id;
+    }
+    if (channel_dirty_ || !channel_) build_channel();
+    auto request = std::make_unique<Request>();
+    request->serial = next_serial_++;
+    request->interrupt_generation = interrupts_.load();
+    request->started = Clock::now();
+    request->deadline = deadline;
+    request->qname = target.domain;
+    request->result.request_id = id;
+    request->result.domain = target.domain;
+    std::uint64_t serial = request->serial;
+    deadlines_.emplace(deadline, serial);
+    try {
+        queued_.push_back(serial);
+        requests_.emplace(serial, std::move(request));
+    } catch (...) {
+        deadlines_.erase({deadline, serial});
+        throw;
+    }
+    ++next_request_id_;
+    start_queued();
+    return id;
+}
+
+bool Resolver::is_pending(std::uint32_t request_id) const {
+    return std::any_of(requests_.begin(), requests_.end(),
+                       [&](const auto &entry) { return entry.second->result.request_id == request_id; });
+}
+
+void Resolver::start_queued() {
+    while (on_wire_ < settings_.max_in_flight && !queued_.empty()) {
+        std::uint64_t serial = queued_.front();
+        queued_.pop_front();
+        auto found = requests_.find(serial);
+        if (found == requests_.end()) continue; // finished while queued (interrupted, expired)
+        Request &request = *found->second;
+        request.on_wire = true;
+        ++on_wire_;
+        try {
+            send(request, request.qname, wire::MX, QueryKind::Mx);
+        } catch (const Error &error) {
+            finish(request, error.code(), request.result.domain + ": " + error.what());
+        }
+    }
+}
+
+void Resolver::send(Request &request, const std::string &name, std::uint16_t type, QueryKind kind, std::size_t index) {
+    unsigned char *packet = nullptr;
+    int length = 0;
+    int status = ares_create_query(name.c_str(), wire::class_in, type, 0, 1, &packet, &length,
+                                   static_cast<int>(settings_.max_packet_size));
+    if (status != ARES_SUCCESS)
+        fail(status == ARES_ENOMEM ? INETKIT_ERROR_NOT_ENOUGH_MEMORY : INETKIT_ERROR_INVALID_PARAMETER,
+             "cannot build a query for " + quoted(name) + ": " + ares_strerror(status));
+    auto *query = new (std::nothrow) Query{this, request.serial, kind, index};
+    if (!query) {
+        ares_free_string(packet);
+        fail(INETKIT_ERROR_NOT_ENOUGH_MEMORY, "no memory for a query");
+    }
+    ares_send(channel_, packet, length, answer_callback, query); // c-ares copies the packet; the callback frees query
+    ares_free_string(packet);
+}
+
+void Resolver::on_answer(Query *raw, int status, const unsigned char *data, int length) {
+    std::unique_ptr<Query> query(raw);
+    if (status == ARES_EDESTRUCTION) return;
+    auto found = requests_.find(query->serial);
+    if (found == requests_.end()) return; // its request already finished
+    Request &request = *found->second;
+    try {
+        Answer answer{std::move(query), status, {}, current_server_};
+        if (status == ARES_SUCCESS && data && length > 0) answer.bytes.assign(data, data + length);
+        answers_.push_back(std::move(answer));
+    } catch (...) {
+        // This runs inside c-ares: nothing may be thrown. The request fails
+        // with NOT_ENOUGH_MEMORY at the end of the poll.
+        request.starved = true;
+        ++starved_;
+    }
+}
+
+ErrorCode Resolver::failure_code(int status) const {
+    switch (status) {
+    case ARES_ETIMEOUT: return INETKIT_ERROR_TRY_AGAIN;
+    case ARES_ECONNREFUSED:
+        return last_socket_error_ ? error_from_errno(last_socket_error_) : ErrorCode{INETKIT_ERROR_CONNECTION_REFUSED};
+    case ARES_ECANCELLED: return INETKIT_ERROR_CANCELED;
+    case ARES_ENOMEM: return INETKIT_ERROR_NOT_ENOUGH_MEMORY;
+    case ARES_EBADRESP: return INETKIT_ERROR_DNS_BAD_RESPONSE;
+    case ARES_ESERVFAIL: return INETKIT_ERROR_TRY_AGAIN;
+    case ARES_EFORMERR: return INETKIT_ERROR_INVALID_PARAMETER;
+    default: return INETKIT_ERROR_TRY_AGAIN;
+    }
+}
+
+std::string Resolver::failure_text(int status) const {
+    std::string servers = format_server_list(effective_servers());
+    switch (status) {
+    case ARES_ETIMEOUT:
+        return "no answer from " + servers + " after " + std::to_string(settings_.retries + 1) + " tries";
+    case ARES_ECONNREFUSED:
+        return "cannot reach " + servers +
+               (last_socket_error_ ? std::string(": ") + std::strerror(last_socket_error_) : std::string());
+    default: return std::string(ares_strerror(status)) + " (" + servers + ")";
+    }
+}
+
+void Resolver::handle(const Answer &answer) {
+    auto found = requests_.find(answer.query->serial);
+    if (found == requests_.end()) return;
+    Request &request = *found->second;
+    try {
+        if (answer.query->kind == QueryKind::Mx) handle_mx(request, answer);
+        else handle_address(request, answer);
+    } catch (const Error &error) {
+        if (requests_.count(answer.query->serial)) finish(request, error.code(), request.result.domain + ": " + error.what());
+    } catch (const std::bad_alloc &) {
+        if (requests_.count(answer.query->serial)) finish(request, INETKIT_ERROR_NOT_ENOUGH_MEMORY, request.result.domain + ": out of memory");
+    }
+}
+
+void Resolver::handle_mx(Request &request, const Answer &answer) {
+    Result &result = request.result;
+    const std::string &domain = result.domain;
+    if (answer.status != ARES_SUCCESS) {
+        finish(request, failure_code(answer.status), domain + ": " + failure_text(answer.status));
+        return;
+    }
+    result.server = answer.server;
+    wire::Message message;
+    try {
+        message = wire::parse(answer.bytes.data(), answer.bytes.size());
+    } catch (const Error &error) {
+        fail(error.code(), std::string("malformed answer from ") + answer.server + ": " + error.what());
+    }
+    result.status_code = message.rcode;
+    result.authoritative = message.authoritative;
+    if (message.authoritative) result.flags |= result_authoritative;
+    std::size_t udp_limit = settings_.max_packet_size ? settings_.max_packet_size : 512;
+    if (settings_.connection_mode == ConnectionMode::Auto && answer.bytes.size() > udp_limit) result.flags |= result_truncated;
+    if (settings_.connection_mode == ConnectionMode::Udp && message.truncated) result.flags |= result_dropped;
+
+    std::string from = " (" + std::string(rcode_text(message.rcode)) + " from " + answer.server + ")";
+    switch (message.rcode) {
+    case 0: break;
+    case 3: finish(request, INETKIT_ERROR_HOST_NOT_FOUND, domain + ": the domain does not exist" + from); return;
+    case 2: finish(request, INETKIT_ERROR_TRY_AGAIN, domain + ": the DNS server failed; try again later" + from); return;
+    default: finish(request, INETKIT_ERROR_NO_RECOVERY, domain + ": the DNS server would not answer the query" + from); return;
+    }
+
+    bool alias = false;
+    std::string name = chase(message, request.qname, &alias);
+    if (alias) {
+        result.flags |= result_cname;
+        result.canonical_name = name;
+    }
+    std::vector<const wire::Record *> records;
+    for (const wire::Record &record : message.answers)
+        if (record.type == wire::MX && record.klass == wire::class_in && record.owner == name) records.push_back(&record);
+
+    if (records.empty()) {
+        if (alias) {
+            // The chain left the data this answer holds: ask again at its end, within limits.
+            request.visited.push_back(request.qname);
+            if (request.visited.size() >= 8 ||
+                std::find(request.visited.begin(), request.visited.end(), name) != request.visited.end()) {
+                finish(request, INETKIT_ERROR_NO_RECOVERY,
+                       domain + ": the CNAME chain loops or needs more than 8 queries (at " + name + ")");
+                return;
+            }
+            request.qname = name;
+            send(request, name, wire::MX, QueryKind::Mx);
+            return;
+        }
+        if (!settings_.implicit_mx) {
+            finish(request, INETKIT_ERROR_NO_DATA, domain + ": the domain has no MX records (" + answer.server + "; ImplicitMX is off)");
+            return;
+        }
+        // RFC 5321 5.1: no MX, so the domain itself, if it has addresses.
+        request.implicit_pending = 0;
+        send(request, name, wire::A, QueryKind::ImplicitA);
+        ++request.implicit_pending;
+        if (settings_.use_ipv6 != Ipv6Use::Off) {
+            send(request, name, wire::AAAA, QueryKind::ImplicitAaaa);
+            ++request.implicit_pending;
+        }
+        return;
+    }
+
+    // RFC 7505: a null MX alone means no mail; mixed with others it is just an invalid record.
+    bool null_mx = std::any_of(records.begin(), records.end(), [](const wire::Record *r) { return r->target.empty(); });
+    if (null_mx && records.size() == 1) {
+        finish(request, INETKIT_ERROR_NULL_MX, domain + ": the domain accepts no mail (null MX \"0 .\", RFC 7505; " + answer.server + ")");
+        return;
+    }
+    std::vector<Exchanger> exchangers;
+    std::string first_invalid;
+    for (const wire::Record *record : records) {
+        if (!is_host_name(record->target)) {
+            if (first_invalid.empty()) first_invalid = record->target.empty() ? "." : record->target;
+            result.flags |= result_dropped;
+            continue;
+        }
+        auto same = std::find_if(exchangers.begin(), exchangers.end(), [&](const Exchanger &e) { return e.name == record->target; });
+        if (same != exchangers.end()) { // listed twice: the better preference counts
+            same->preference = std::min(same->preference, record->preference);
+            continue;
+        }
+        exchangers.push_back({record->target, record->preference, record->ttl, 0, {}});
+    }
+    if (exchangers.empty()) {
+        finish(request, INETKIT_ERROR_DNS_BAD_NAME, domain + ": none of the " + std::to_string(records.size()) +
+                                                        " mail exchangers in the answer from " + answer.server +
+                                                        " is a valid host name (" + quoted(first_invalid) + ")");
+        return;
+    }
+    if (settings_.shuffle_equal) std::shuffle(exchangers.begin(), exchangers.end(), shuffle_);
+    std::stable_sort(exchangers.begin(), exchangers.end(),
+                     [](const Exchanger &a, const Exchanger &b) { return a.preference < b.preference; });
+    if (exchangers.size() > settings_.max_records) {
+        exchangers.resize(settings_.max_records);
+        result.flags |= result_dropped;
+    }
+    result.exchangers = std::move(exchangers);
+    if (settings_.resolve_addresses) start_address_queries(request);
+    else finish_ok(request);
+}
+
+void Resolver::start_address_queries(Request &request) {
+    request.address_pending = 0;
+    for (std::size_t i = 0; i < request.result.exchangers.size(); ++i) {
+        send(request, request.result.exchangers[i].name, wire::A, QueryKind::ExchangerA, i);
+        ++request.address_pending;
+        if (settings_.use_ipv6 != Ipv6Use::Off) {
+            send(request, request.result.exchangers[i].name, wire::AAAA, QueryKind::ExchangerAaaa, i);
+            ++request.address_pending;
+        }
+    }
+}
+
+void Resolver::handle_address(Request &request, const Answer &answer) {
+    bool implicit = answer.query->kind == QueryKind::ImplicitA || answer.query->kind == QueryKind::ImplicitAaaa;
+    std::uint16_t type = (answer.query->kind == QueryKind::ImplicitA || answer.query->kind == QueryKind::ExchangerA) ? wire::A : wire::AAAA;
+    std::string name = implicit ? request.qname : request.result.exchangers[answer.query->index].name;
+    std::vector<Address> found;
+    bool alias = false;
+    bool temporary_failure = answer.status != ARES_SUCCESS;
+    std::string failure = temporary_failure ? failure_text(answer.status) : std::string();
+    if (!temporary_failure) {
+        try {
+            wire::Message message = wire::parse(answer.bytes.data(), answer.bytes.size());
+            if (message.rcode == 2) {
+                temporary_failure = true;
+                failure = "Server failure from " + answer.server;
+            }
+            std::string end = chase(message, name, &alias);
+            for (const wire::Record &record : message.answers)
+                if (record.type == type && record.klass == wire::class_in && record.owner == end)
+                    found.push_back({type == wire::A ? 4 : 6, record.ttl, record.address});
+        } catch (const Error &error) {
+            temporary_failure = true;
+            failure = std::string("malformed answer from ") + answer.server + ": " + error.what();
+        }
+    }
+    if (implicit) {
+        request.implicit_addresses.insert(request.implicit_addresses.end(), found.begin(), found.end());
+        if (temporary_failure) request.implicit_failure = failure;
+        if (--request.implicit_pending > 0) return;
+        Result &result = request.result;
+        if (request.implicit_addresses.empty()) {
+            if (!request.implicit_failure.empty())
+                finish(request, INETKIT_ERROR_TRY_AGAIN, result.domain + ": no MX records, and the address lookup failed: " + request.implicit_failure);
+            else
+                finish(request, INETKIT_ERROR_NO_DATA, result.domain + ": the domain has no MX records and no A or AAAA records (" +
+                                                           result.server + ")");
+            return;
+        }
+        Exchanger exchanger;
+        exchanger.name = request.qname;
+        exchanger.flags = record_implicit;
+        exchanger.ttl = UINT32_MAX;
+        for (const Address &address : request.implicit_addresses) exchanger.ttl = std::min(exchanger.ttl, address.ttl);
+        exchanger.addresses = std::move(request.implicit_addresses);
+        std::stable_sort(exchanger.addresses.begin(), exchanger.addresses.end(), [&](const Address &a, const Address &b) {
+            return settings_.use_ipv6 == Ipv6Use::On ? a.family > b.family : a.family < b.family;
+        });
+        result.exchangers.push_back(std::move(exchanger));
+        finish_ok(request);
+        return;
+    }
+    Exchanger &exchanger = request.result.exchangers[answer.query->index];
+    if (alias) exchanger.flags |= record_alias;
+    exchanger.addresses.insert(exchanger.addresses.end(), found.begin(), found.end());
+    if (--request.address_pending > 0) return;
+    for (Exchanger &each : request.result.exchangers) {
+        if (each.addresses.empty()) each.flags |= record_no_address;
+        std::stable_sort(each.addresses.begin(), each.addresses.end(), [&](const Address &a, const Address &b) {
+            return settings_.use_ipv6 == Ipv6Use::On ? a.family > b.family : a.family < b.family;
+        });
+    }
+    finish_ok(request);
+}
+
+void Resolver::finish_ok(Request &request) {
+    finish(request, 0, "OK");
+}
+
+void Resolver::finish(Request &request, ErrorCode error, std::string message) {
+    std::uint64_t serial = request.serial;
+    Result result = std::move(request.result);
+    result.error = error;
+    result.status = std::move(message);
+    result.elapsed_ms = millis_between(request.started, Clock::now());
+    if (error != 0 && error != INETKIT_ERROR_NULL_MX) result.exchangers.clear();
+    if (request.on_wire) --on_wire_;
+    deadlines_.erase({request.deadline, serial});
+    requests_.erase(serial); // request is gone from here on
+    finished_.push_back(std::move(result));
+}
+
+// ---- the loop ----
+
+void Resolver::interrupt() noexcept {
+    interrupts_.fetch_add(1);
+    std::uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);
+}
+
+void Resolver::abort() noexcept {
+    aborted_.store(true);
+    interrupt();
+}
+
+void Resolver::apply_interrupts() {
+    std::uint64_t now = interrupts_.load();
+    if (now == interrupts_applied_) return;
+    interrupts_applied_ = now;
+    std::vector<std::pair<std::uint32_t, std::uint64_t>> canceled; // (request id, serial), delivered in id order
+    for (const auto &[serial, request] : requests_)
+        if (request->interrupt_generation < now) canceled.emplace_back(request->result.request_id, serial);
+    std::sort(canceled.begin(), canceled.end());
+    for (const auto &[id, serial] : canceled) {
+        Request &request = *requests_.at(serial);
+        finish(request, INETKIT_ERROR_CANCELED, request.result.domain + ": canceled by MxInterrupt");
+    }
+}
+
+void Resolver::expire_deadlines() {
+    Clock::time_point now = Clock::now();
+    while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
+        auto [deadline, serial] = *deadlines_.begin();
+        Request &request = *requests_.at(serial);
+        std::string servers = format_server_list(effective_servers());
+        finish(request, INETKIT_ERROR_TRY_AGAIN, request.result.domain + ": no answer from " + servers + " within " +
+                                                     std::to_string(millis_between(request.started, deadline)) + " ms");
+    }
+}
+
+Milliseconds Resolver::next_timeout() {
+    Milliseconds next = Milliseconds::max();
+    if (channel_) {
+        timeval tv{};
+        if (ares_timeout(channel_, nullptr, &tv))
+            next = Milliseconds(static_cast<long long>(tv.tv_sec) * 1000 + (tv.tv_usec + 999) / 1000);
+    }
+    if (!deadlines_.empty()) {
+        auto left = std::chrono::duration_cast<Milliseconds>(deadlines_.begin()->first - Clock::now());
+        next = std::min(next, std::max(left + Milliseconds(1), Milliseconds(0)));
+    }
+    return next;
+}
+
+void Resolver::arm_timer() {
+    itimerspec spec{};
+    Milliseconds next = !finished_.empty() ? Milliseconds(0) : requests_.empty() ? Milliseconds::max() : next_timeout();
+    if (next != Milliseconds::max()) {
+        long long ms = next.count();
+        spec.it_value.tv_sec = static_cast<time_t>(ms / 1000);
+        spec.it_value.tv_nsec = static_cast<long>((ms % 1000) * 1000000);
+        if (ms <= 0) spec.it_value.tv_nsec = 1; // due now; 0 would disarm
+    }
+    ::timerfd_settime(timer_fd_, 0, &spec, nullptr);
+}
+
+void Resolver::poll(Milliseconds wait) {
+    if (aborted_.load()) fail(INETKIT_ERROR_CANCELED, "the resolver was destroyed");
+    apply_interrupts();
+    auto handle_answers = [&] {
+        while (!answers_.empty()) {
+            std::vector<Answer> batch = std::move(answers_);
+            answers_.clear();
+            for (const Answer &answer : batch) handle(answer);
+        }
+    };
+    handle_answers();
+    wait = std::min(wait, next_timeout());
+    int timeout_ms = static_cast<int>(std::clamp<long long>(wait.count(), 0, 3600000));
+    epoll_event events[64];
+    int ready = ::epoll_wait(epoll_fd_, events, 64, timeout_ms);
+    if (ready < 0 && errno != EINTR) fail_errno(errno, "epoll_wait on the resolver's sockets");
+    for (int i = 0; i < ready; ++i) {
+        int fd = events[i].data.fd;
+        if (fd == wake_fd_ || fd == timer_fd_) {
+            std::uint64_t count;
+            [[maybe_unused]] ssize_t n = ::read(fd, &count, sizeof count);
+            continue;
+        }
+        if (!channel_) continue;
+        auto server = socket_servers_.find(fd);
+        current_server_ = server != socket_servers_.end() ? server->second : std::string("?");
+        bool readable = events[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP);
+        bool writable = events[i].events & EPOLLOUT;
+        ares_process_fd(channel_, readable ? fd : ARES_SOCKET_BAD, writable ? fd : ARES_SOCKET_BAD);
+    }
+    current_server_.clear();
+    if (channel_) ares_process_fd(channel_, ARES_SOCKET_BAD, ARES_SOCKET_BAD); // retries and c-ares timeouts
+    handle_answers();
+    if (starved_ > 0) {
+        std::vector<std::uint64_t> serials;
+        for (const auto &[serial, request] : requests_)
+            if (request->starved) serials.push_back(serial);
+        starved_ = 0;
+        for (std::uint64_t serial : serials) {
+            Request &request = *requests_.at(serial);
+            finish(request, INETKIT_ERROR_NOT_ENOUGH_MEMORY, request.result.domain + ": out of memory for an answer");
+        }
+    }
+    if (aborted_.load()) fail(INETKIT_ERROR_CANCELED, "the resolver was destroyed");
+    apply_interrupts();
+    expire_deadlines();
+    start_queued();
+    handle_answers();
+}
+
+} // namespace inetkit::mx

@@ -1,0 +1,172 @@
+// The MX engine: requests that walk the RFC 5321 section 5.1 ladder over a
+// c-ares channel, scheduled a window at a time, driven by one epoll set.
+//
+// Threads: every member runs on the thread that holds the handle's lease,
+// except interrupt() and abort(), which any thread may call (atomics and an
+// eventfd only).
+#pragma once
+
+#include "core/error.hpp"
+#include "mx/settings.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+struct ares_channeldata;
+
+namespace inetkit::mx {
+
+using Clock = std::chrono::steady_clock;
+using Milliseconds = std::chrono::milliseconds;
+
+constexpr std::uint32_t status_no_answer = 0xFFFFFFFFu;
+
+// Flags, as the public MX_RECORD_* / MX_RESULT_* values.
+enum RecordFlag : std::uint32_t { record_implicit = 1, record_literal = 2, record_alias = 4, record_no_address = 8 };
+enum ResultFlag : std::uint32_t { result_authoritative = 1, result_cname = 2, result_truncated = 4, result_dropped = 8 };
+
+struct Address {
+    int family = 4;
+    std::uint32_t ttl = 0;
+    std::string text;
+};
+
+struct Exchanger {
+    std::string name;
+    std::uint16_t preference = 0;
+    std::uint32_t ttl = 0;
+    std::uint32_t flags = 0;
+    std::vector<Address> addresses;
+};
+
+struct Result {
+    std::uint32_t request_id = 0;
+    std::string domain;
+    ErrorCode error = 0;
+    std::string status;                       // "OK" or the message
+    std::uint32_t status_code = status_no_answer; // RCODE of the decisive answer
+    bool authoritative = false;
+    std::uint32_t flags = 0;
+    std::string canonical_name;
+    std::string server;                        // "address:port" that gave the decisive answer
+    std::uint32_t elapsed_ms = 0;
+    std::vector<Exchanger> exchangers;
+};
+
+class Resolver {
+public:
+    Resolver();
+    ~Resolver();
+    Resolver(const Resolver &) = delete;
+    Resolver &operator=(const Resolver &) = delete;
+
+    const Settings &settings() const noexcept { return settings_; }
+    // Changes settings; throws BUSY when the change touches the network and
+    // requests are in flight. The channel is rebuilt before the next query.
+    void configure(const std::function<void(Settings &)> &change, bool affects_network);
+    // Restores the defaults and drops every request and result, firing nothing.
+    void reset();
+    // The servers queries go to, in order ("" if none are set or configured).
+    std::string servers_in_use();
+
+    // Queues a request for input (an address or domain) that must finish by
+    // deadline; returns its id. Throws INVALID_PARAMETER for malformed input
+    // and NO_DNS_SERVER. A literal finishes at once without a query.
+    std::uint32_t submit(std::string_view input, Clock::time_point deadline);
+
+    // One pass: applies interrupts, waits up to `wait` for the network or a
+    // timer, processes answers, expires deadlines, starts queued requests.
+    void poll(Milliseconds wait);
+    // Requests not yet finished (queued or on the wire).
+    std::size_t pending() const noexcept { return requests_.size(); }
+    bool is_pending(std::uint32_t request_id) const;
+    // Finished results, oldest first; the caller takes them.
+    std::deque<Result> &finished() noexcept { return finished_; }
+    // Until the next timed work (a retry, a deadline); Milliseconds::max() if none.
+    Milliseconds next_timeout();
+    // A descriptor readable whenever poll(0) has work (epoll set).
+    int event_descriptor() const noexcept { return epoll_fd_; }
+    // Sets the descriptor's timer for an outside event loop: due now while
+    // finished results wait to be taken, else at the next timed work. Called
+    // when an API call returns (inside poll the timer is only drained).
+    void arm_timer();
+
+    std::uint32_t next_request_id() const noexcept { return next_request_id_; }
+    void set_next_request_id(std::uint32_t id) noexcept { next_request_id_ = id; }
+
+    // Any thread: every request submitted so far finishes with CANCELED at
+    // the next poll, which a blocked poll is woken for.
+    void interrupt() noexcept;
+    // Any thread: the handle is closing; the call in progress fails.
+    void abort() noexcept;
+    // Generation counters for the call in progress to see whether it was interrupted.
+    std::uint64_t interrupts() const noexcept { return interrupts_.load(); }
+    bool aborted() const noexcept { return aborted_.load(); }
+
+    // c-ares plumbing (public for the C callbacks in resolver.cpp).
+    struct Query;
+    struct Answer;
+    void on_answer(Query *query, int status, const unsigned char *data, int length);
+    void on_socket_state(int fd, bool read, bool write);
+    void note_socket_error(int error) noexcept { last_socket_error_ = error; }
+    int bind_socket(int fd, int family) noexcept; // LocalHost / LocalPort; 0 or an errno
+    std::string current_server_;          // the server of the socket being processed
+
+private:
+    struct Request;
+    enum class QueryKind { Mx, ImplicitA, ImplicitAaaa, ExchangerA, ExchangerAaaa };
+
+    void build_channel();
+    void destroy_channel() noexcept;
+    std::vector<ServerAddress> effective_servers() const;
+    void start(Request &request);
+    void send(Request &request, const std::string &name, std::uint16_t type, QueryKind kind, std::size_t index = 0);
+    void handle(const Answer &answer);
+    void handle_mx(Request &request, const Answer &answer);
+    void handle_address(Request &request, const Answer &answer);
+    void start_address_queries(Request &request);
+    void finish(Request &request, ErrorCode error, std::string message);
+    void finish_ok(Request &request);
+    void apply_interrupts();
+    void expire_deadlines();
+    void start_queued();
+    std::string failure_text(int status) const;
+    ErrorCode failure_code(int status) const;
+
+    Settings settings_;
+    ares_channeldata *channel_ = nullptr;
+    bool channel_dirty_ = true;
+    int epoll_fd_ = -1;
+    int wake_fd_ = -1;  // eventfd: interrupt / abort
+    int timer_fd_ = -1; // timerfd: the next timed work, for event loops
+    std::unordered_map<int, unsigned> sockets_; // fd -> epoll events
+    std::unordered_map<int, std::string> socket_servers_;
+
+    std::uint32_t next_request_id_ = 1;
+    std::uint64_t next_serial_ = 1;
+    std::unordered_map<std::uint64_t, std::unique_ptr<Request>> requests_; // by serial
+    std::deque<std::uint64_t> queued_;                                     // serials waiting for the window
+    std::size_t on_wire_ = 0;
+    std::set<std::pair<Clock::time_point, std::uint64_t>> deadlines_;
+    std::deque<Result> finished_;
+    std::vector<Answer> answers_; // collected by the c-ares callback, handled after processing
+    std::mt19937_64 shuffle_;
+
+    std::atomic<std::uint64_t> interrupts_{0};
+    std::uint64_t interrupts_applied_ = 0;
+    std::atomic<bool> aborted_{false};
+    int last_socket_error_ = 0;
+    std::size_t starved_ = 0; // requests that lost an answer for want of memory
+};
+
+} // namespace inetkit::mx
