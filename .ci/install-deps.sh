@@ -8,6 +8,7 @@ packages=(
   python3 python3-pytest python3-setuptools python3-pip
   mono-mcs mono-runtime libmono-system-core4.0-cil
   dovecot-core dovecot-pop3d
+  knot knot-dnsutils unbound clang libclang-rt-14-dev
 )
 missing=()
 for package in "${packages[@]}"; do
