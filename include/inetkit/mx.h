@@ -112,7 +112,8 @@ typedef struct MXRECORD_ {
     DWORD dwStatusCode;    /* MX_STATUS_*: the answer's RCODE */
     BOOL bAuthoritative;   /* the answer had the AA bit */
     DWORD dwFlags;         /* MX_RECORD_* */
-    DWORD dwAddressCount;  /* addresses found for it (ResolveAddresses; 1 for a literal) */
+    DWORD dwAddressCount;  /* addresses found for it: with ResolveAddresses; always for an implicit MX
+                              (the addresses that made it) and a literal (1) */
     char szDomain[256];    /* the domain looked up (A-label form, lower case, no trailing dot) */
     char szMailServer[256];/* the exchanger (A-label form, no trailing dot), or the literal's address */
     char szDescription[32];/* the status code's text: "Ok", "Format error", "Server failure", "Name error",

@@ -149,6 +149,7 @@ private:
     int epoll_fd_ = -1;
     int wake_fd_ = -1;  // eventfd: interrupt / abort
     int timer_fd_ = -1; // timerfd: the next timed work, for event loops
+    Clock::time_point timer_armed_for_ = Clock::time_point::max(); // max: disarmed
     std::unordered_map<int, unsigned> sockets_; // fd -> epoll events
     std::unordered_map<int, std::string> socket_servers_;
 
