@@ -50,7 +50,7 @@
  *
  * ERRORS (a request's outcome)
  *   INETKIT_ERROR_HOST_NOT_FOUND  (11001) the domain does not exist (NXDOMAIN)
- *   INETKIT_ERROR_TRY_AGAIN       (11002) server failure, or no answer in time:
+ *   INETKIT_ERROR_TRY_AGAIN       (11002) server failure (after asking every server), or no answer in time:
  *                                         try again later, this is not "no MX"
  *   INETKIT_ERROR_NO_RECOVERY     (11003) the server refused the query, or does
  *                                         not understand it (REFUSED, FORMERR,
@@ -90,7 +90,8 @@
 #define MX_RESULT_AUTHORITATIVE 0x00000001u /* the MX answer had the AA bit */
 #define MX_RESULT_CNAME         0x00000002u /* the query name was an alias; szCanonicalName is its target */
 #define MX_RESULT_TRUNCATED     0x00000004u /* the UDP answer was truncated and was fetched again over TCP */
-#define MX_RESULT_RECORDS_DROPPED 0x00000008u /* some exchangers were invalid names or above MaxRecords */
+#define MX_RESULT_RECORDS_DROPPED 0x00000008u /* some exchangers were invalid names, above MaxRecords, or cut off
+                                               by a truncated answer (ConnectionMode=udp) */
 
 /* DNS response codes (MXRECORD.dwStatusCode, MXRESULT.dwStatusCode), the RCODE of the answer. */
 #define MX_STATUS_OK              0u /* "Ok" */

@@ -4,6 +4,7 @@
 #include "mx/names.hpp"
 
 #include <ares.h>
+#include <openssl/rand.h>
 
 #include <algorithm>
 #include <arpa/inet.h>
@@ -90,16 +91,20 @@ ares_socket_t open_socket(int domain, int type, int protocol, void *user) {
 
 int close_socket(ares_socket_t fd, void *) { return ::close(fd); }
 
-std::string endpoint_text(const sockaddr *address) {
+// "address:port" ("[v6]:port") into out; no allocation, as it runs inside c-ares.
+void endpoint_text(const sockaddr *address, char (&out)[64]) noexcept {
     char text[INET6_ADDRSTRLEN] = "?";
     if (address->sa_family == AF_INET) {
         auto *in = reinterpret_cast<const sockaddr_in *>(address);
         inet_ntop(AF_INET, &in->sin_addr, text, sizeof text);
-        return std::string(text) + ":" + std::to_string(ntohs(in->sin_port));
+        std::snprintf(out, sizeof out, "%s:%u", text, ntohs(in->sin_port));
+    } else if (address->sa_family == AF_INET6) {
+        auto *in6 = reinterpret_cast<const sockaddr_in6 *>(address);
+        inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof text);
+        std::snprintf(out, sizeof out, "[%s]:%u", text, ntohs(in6->sin6_port));
+    } else {
+        std::snprintf(out, sizeof out, "?");
     }
-    auto *in6 = reinterpret_cast<const sockaddr_in6 *>(address);
-    inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof text);
-    return "[" + std::string(text) + "]:" + std::to_string(ntohs(in6->sin6_port));
 }
 
 int connect_socket(ares_socket_t fd, const sockaddr *address, ares_socklen_t length, void *user) {
@@ -119,6 +124,8 @@ ares_ssize_t receive_socket(ares_socket_t fd, void *buffer, size_t length, int f
     do {
         n = ::recvfrom(fd, buffer, length, flags, from, from_length);
     } while (n == 0 && from != nullptr);
+    auto *resolver = static_cast<Resolver *>(user);
+    if (n > 0) resolver->note_received(fd, from, static_cast<const unsigned char *>(buffer), static_cast<std::size_t>(n));
     if (n < 0) {
         int error = errno;
         if (error != EAGAIN && error != EWOULDBLOCK && error != EINTR)
@@ -222,7 +229,6 @@ void Resolver::destroy_channel() noexcept {
     channel_ = nullptr;
     for (auto &[fd, events] : sockets_) ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
     sockets_.clear();
-    socket_servers_.clear();
 }
 
 void Resolver::configure(const std::function<void(Settings &)> &change, bool affects_network) {
@@ -231,7 +237,7 @@ void Resolver::configure(const std::function<void(Settings &)> &change, bool aff
                                      " requests are in flight; wait for them or interrupt them before changing how queries are sent");
     Settings changed = settings_;
     change(changed);
-    if (changed.shuffle_seed != settings_.shuffle_seed && changed.shuffle_seed != 0) shuffle_.seed(changed.shuffle_seed);
+    if (changed.shuffle_seed_sets != settings_.shuffle_seed_sets && changed.shuffle_seed != 0) shuffle_.seed(changed.shuffle_seed);
     settings_ = std::move(changed);
     if (affects_network) channel_dirty_ = true;
 }
@@ -282,7 +288,12 @@ void Resolver::build_channel() {
     // instead of all becoming ARES_ECONNREFUSED.
     // STAYOPEN: without it c-ares closes the UDP socket whenever nothing is
     // in flight, so each synchronous MxResolve paid for a new socket.
-    options.flags = ARES_FLAG_NOCHECKRESP | ARES_FLAG_NOSEARCH | ARES_FLAG_STAYOPEN;
+    options.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_STAYOPEN;
+    // With one server, NOCHECKRESP hands us SERVFAIL, REFUSED and NOTIMP
+    // answers with their RCODE. With several, c-ares must check them so it
+    // moves on to the next server (as resolvers do); it then reports the last
+    // one's RCODE as ARES_ESERVFAIL / ARES_EREFUSED / ARES_ENOTIMP.
+    if (servers.size() == 1) options.flags |= ARES_FLAG_NOCHECKRESP;
     if (settings_.connection_mode == ConnectionMode::Tcp) options.flags |= ARES_FLAG_USEVC;
     if (settings_.connection_mode == ConnectionMode::Udp) options.flags |= ARES_FLAG_IGNTC;
     if (settings_.max_packet_size != 0) {
@@ -350,6 +361,23 @@ int Resolver::bind_socket(int fd, int family) noexcept {
     return ::bind(fd, reinterpret_cast<sockaddr *>(&address), length) == 0 ? 0 : errno;
 }
 
+void Resolver::note_received(int fd, const sockaddr *from, const unsigned char *data, std::size_t length) noexcept {
+    // The answer c-ares is about to handle came from here: name its server
+    // now, as a refused socket can be replaced by one with the same number
+    // within one ares_process_fd.
+    if (from) {
+        endpoint_text(from, current_server_);
+        // A truncated UDP answer (TC) makes c-ares ask again over TCP with the
+        // same id; remember the id so the result can say so.
+        if (length >= 4 && (data[2] & 0x02)) truncated_ids_[data[0] << 8 | data[1]] = true;
+    } else {
+        sockaddr_storage peer{};
+        socklen_t size = sizeof peer;
+        if (::getpeername(fd, reinterpret_cast<sockaddr *>(&peer), &size) == 0)
+            endpoint_text(reinterpret_cast<sockaddr *>(&peer), current_server_);
+    }
+}
+
 void Resolver::on_socket_state(int fd, bool read, bool write) {
     unsigned events = (read ? EPOLLIN : 0u) | (write ? EPOLLOUT : 0u);
     auto known = sockets_.find(fd);
@@ -358,7 +386,6 @@ void Resolver::on_socket_state(int fd, bool read, bool write) {
             ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
             sockets_.erase(known);
         }
-        socket_servers_.erase(fd);
         return;
     }
     epoll_event event{};
@@ -366,10 +393,6 @@ void Resolver::on_socket_state(int fd, bool read, bool write) {
     event.data.fd = fd;
     if (known == sockets_.end()) {
         if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) == 0) sockets_.emplace(fd, events);
-        sockaddr_storage peer{};
-        socklen_t length = sizeof peer;
-        if (::getpeername(fd, reinterpret_cast<sockaddr *>(&peer), &length) == 0)
-            socket_servers_[fd] = endpoint_text(reinterpret_cast<sockaddr *>(&peer));
     } else if (known->second != events) {
         ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &event);
         known->second = events;
@@ -445,7 +468,12 @@ void Resolver::start_queued() {
 void Resolver::send(Request &request, const std::string &name, std::uint16_t type, QueryKind kind, std::size_t index) {
     unsigned char *packet = nullptr;
     int length = 0;
-    int status = ares_create_query(name.c_str(), wire::class_in, type, 0, 1, &packet, &length,
+    // c-ares 1.18's ares_send sends the id it is given: it must be unpredictable
+    // (an off-path attacker must guess it to forge an answer).
+    unsigned short id = 0;
+    if (RAND_bytes(reinterpret_cast<unsigned char *>(&id), sizeof id) != 1)
+        fail(INETKIT_ERROR_INTERNAL, "no random bytes for a query id");
+    int status = ares_create_query(name.c_str(), wire::class_in, type, id, 1, &packet, &length,
                                    static_cast<int>(settings_.max_packet_size));
     if (status != ARES_SUCCESS)
         fail(status == ARES_ENOMEM ? INETKIT_ERROR_NOT_ENOUGH_MEMORY : INETKIT_ERROR_INVALID_PARAMETER,
@@ -466,7 +494,7 @@ void Resolver::on_answer(Query *raw, int status, const unsigned char *data, int 
     if (found == requests_.end()) return; // its request already finished
     Request &request = *found->second;
     try {
-        Answer answer{std::move(query), status, {}, current_server_};
+        Answer answer{std::move(query), status, {}, std::string(current_server_)};
         if (status == ARES_SUCCESS && data && length > 0) answer.bytes.assign(data, data + length);
         answers_.push_back(std::move(answer));
     } catch (...) {
@@ -486,6 +514,8 @@ ErrorCode Resolver::failure_code(int status) const {
     case ARES_ENOMEM: return INETKIT_ERROR_NOT_ENOUGH_MEMORY;
     case ARES_EBADRESP: return INETKIT_ERROR_DNS_BAD_RESPONSE;
     case ARES_ESERVFAIL: return INETKIT_ERROR_TRY_AGAIN;
+    case ARES_EREFUSED:
+    case ARES_ENOTIMP: return INETKIT_ERROR_NO_RECOVERY;
     case ARES_EFORMERR: return INETKIT_ERROR_INVALID_PARAMETER;
     default: return INETKIT_ERROR_TRY_AGAIN;
     }
@@ -499,6 +529,9 @@ std::string Resolver::failure_text(int status) const {
     case ARES_ECONNREFUSED:
         return "cannot reach " + servers +
                (last_socket_error_ ? std::string(": ") + std::strerror(last_socket_error_) : std::string());
+    case ARES_ESERVFAIL: return "every DNS server failed (Server failure; " + servers + "); try again later";
+    case ARES_EREFUSED: return "every DNS server refused the query (" + servers + ")";
+    case ARES_ENOTIMP: return "no DNS server implements the query (" + servers + ")";
     default: return std::string(ares_strerror(status)) + " (" + servers + ")";
     }
 }
@@ -521,6 +554,9 @@ void Resolver::handle_mx(Request &request, const Answer &answer) {
     Result &result = request.result;
     const std::string &domain = result.domain;
     if (answer.status != ARES_SUCCESS) {
+        if (answer.status == ARES_ESERVFAIL) result.status_code = 2;
+        if (answer.status == ARES_ENOTIMP) result.status_code = 4;
+        if (answer.status == ARES_EREFUSED) result.status_code = 5;
         finish(request, failure_code(answer.status), domain + ": " + failure_text(answer.status));
         return;
     }
@@ -534,9 +570,20 @@ void Resolver::handle_mx(Request &request, const Answer &answer) {
     result.status_code = message.rcode;
     result.authoritative = message.authoritative;
     if (message.authoritative) result.flags |= result_authoritative;
-    std::size_t udp_limit = settings_.max_packet_size ? settings_.max_packet_size : 512;
-    if (settings_.connection_mode == ConnectionMode::Auto && answer.bytes.size() > udp_limit) result.flags |= result_truncated;
-    if (settings_.connection_mode == ConnectionMode::Udp && message.truncated) result.flags |= result_dropped;
+    if (truncated_ids_[message.id]) {
+        truncated_ids_[message.id] = false;
+        if (!message.truncated) result.flags |= result_truncated; // this is the TCP answer that followed
+    }
+    if (message.truncated) { // ConnectionMode=udp: c-ares kept the cut answer
+        result.flags |= result_dropped;
+        bool has_mx = std::any_of(message.answers.begin(), message.answers.end(),
+                                  [](const wire::Record &record) { return record.type == wire::MX; });
+        if (!has_mx) {
+            finish(request, INETKIT_ERROR_NO_RECOVERY, domain + ": the answer from " + answer.server +
+                                                           " was truncated to nothing and ConnectionMode=udp forbids TCP");
+            return;
+        }
+    }
 
     std::string from = " (" + std::string(rcode_text(message.rcode)) + " from " + answer.server + ")";
     switch (message.rcode) {
@@ -821,13 +868,11 @@ void Resolver::poll(Milliseconds wait) {
             continue;
         }
         if (!channel_) continue;
-        auto server = socket_servers_.find(fd);
-        current_server_ = server != socket_servers_.end() ? server->second : std::string("?");
         bool readable = events[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP);
         bool writable = events[i].events & EPOLLOUT;
         ares_process_fd(channel_, readable ? fd : ARES_SOCKET_BAD, writable ? fd : ARES_SOCKET_BAD);
     }
-    current_server_.clear();
+    current_server_[0] = '\0';
     if (channel_) ares_process_fd(channel_, ARES_SOCKET_BAD, ARES_SOCKET_BAD); // retries and c-ares timeouts
     handle_answers();
     if (starved_ > 0) {

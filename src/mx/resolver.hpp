@@ -23,6 +23,7 @@
 #include <vector>
 
 struct ares_channeldata;
+struct sockaddr;
 
 namespace inetkit::mx {
 
@@ -120,7 +121,8 @@ public:
     void on_socket_state(int fd, bool read, bool write);
     void note_socket_error(int error) noexcept { last_socket_error_ = error; }
     int bind_socket(int fd, int family) noexcept; // LocalHost / LocalPort; 0 or an errno
-    std::string current_server_;          // the server of the socket being processed
+    void note_received(int fd, const sockaddr *from, const unsigned char *data, std::size_t length) noexcept;
+    char current_server_[64] = "";         // the server of the answer being handled
 
 private:
     struct Request;
@@ -151,7 +153,7 @@ private:
     int timer_fd_ = -1; // timerfd: the next timed work, for event loops
     Clock::time_point timer_armed_for_ = Clock::time_point::max(); // max: disarmed
     std::unordered_map<int, unsigned> sockets_; // fd -> epoll events
-    std::unordered_map<int, std::string> socket_servers_;
+    std::vector<bool> truncated_ids_ = std::vector<bool>(65536); // query ids whose UDP answer had TC
 
     std::uint32_t next_request_id_ = 1;
     std::uint64_t next_serial_ = 1;

@@ -193,6 +193,7 @@ void Settings::set(std::string_view name, std::string_view value) {
         shuffle_equal = on_off(name, value);
     } else if (is("ShuffleSeed")) {
         shuffle_seed = number(name, value, 0, UINT64_MAX);
+        ++shuffle_seed_sets;
     } else if (is("MaxInFlight")) {
         max_in_flight = static_cast<std::uint32_t>(number(name, value, 1, 4096));
     } else if (is("CodePage")) {

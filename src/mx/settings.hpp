@@ -40,6 +40,7 @@ struct Settings {
     std::uint32_t max_records = 64;
     bool shuffle_equal = true;
     std::uint64_t shuffle_seed = 0;
+    std::uint32_t shuffle_seed_sets = 0; // counts ShuffleSeed settings: setting the same seed again restarts the order
     std::uint32_t max_in_flight = 64;
     std::string resolv_conf = "/etc/resolv.conf";
 
