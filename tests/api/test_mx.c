@@ -1589,6 +1589,20 @@ static void test_async_10000(void **state) {
 
 /* ==== timeouts, cancellation, busy ====================================================================== */
 
+/* A server that cannot be reached: the socket's own error (ICMP port unreachable
+   -> ECONNREFUSED) comes back as its Winsock code, at once rather than at the deadline. */
+static void test_unreachable_server(void **state) {
+    (void)state;
+    HCLIENT h = mx_new("127.0.0.1:9"); /* discard port: nothing listens on loopback */
+    MX_OK(MxSetTimeout(h, 10));
+    outcome *o = resolve(h, "multi.mx.test");
+    EXPECT_ERR(o, INETKIT_ERROR_CONNECTION_REFUSED);
+    CHECK(o->seconds < 3.0, "a refused server took %.3f s", o->seconds);
+    CHECK(strstr(o->res.szStatus, "multi.mx.test") != NULL && strstr(o->res.szStatus, "127.0.0.1:9") != NULL,
+          "the message names the domain and the server: '%s'", o->res.szStatus);
+    CHECK(o->res.dwStatusCode == MX_STATUS_NO_ANSWER, "status %u", (unsigned)o->res.dwStatusCode);
+}
+
 static void test_timeout_silent_server(void **state) {
     (void)state;
     ds_server *s = ds_new("E57/silent");
@@ -3317,6 +3331,7 @@ int main(int argc, char **argv) {
         T(test_async_event_loop),
         T(test_async_10000),
         /* timeouts, cancellation, busy */
+        T(test_unreachable_server),
         T(test_timeout_silent_server),
         T(test_interrupt_from_another_thread),
         T(test_interrupt_async_requests),
