@@ -26,7 +26,6 @@ struct MxObject final : HandleObject {
     mx::Resolver resolver;
     // Read before the lease is taken, to choose between waiting for it and BUSY.
     std::atomic<std::uint32_t> timeout_seconds{MX_DEFAULT_TIMEOUT};
-    std::atomic<bool> in_blocking_resolve{false};
     MXRESPONSEPROC response_proc = nullptr;
     LPVOID response_param = nullptr;
     MXERRORPROC error_proc = nullptr;
@@ -220,17 +219,13 @@ DWORD INETKIT_CALL MxResolve(HCLIENT hClient, LPCSTR lpszAddress, LPDWORD lpdwRe
     std::shared_ptr<HandleObject> found;
     DWORD status = guarded([&] { found = HandleTable::instance().find(hClient, mx_kind); });
     if (status != 0) return status;
-    auto &object = static_cast<MxObject &>(*found);
-    if (object.timeout_seconds.load() > 0) {
-        // One blocking resolve at a time: a second one (another thread on a
-        // FREETHREAD handle) is BUSY rather than queued behind the first.
-        if (object.in_blocking_resolve.exchange(true))
-            return guarded([] { fail(INETKIT_ERROR_BUSY, "a blocking MxResolve is already running on this handle"); });
+    // A blocking resolve never queues behind another call on a FREETHREAD
+    // handle: its lease does not wait, so a concurrent call makes it BUSY
+    // (a call from its own callback is still REENTRANT_CALL, checked first).
+    if (static_cast<MxObject &>(*found).timeout_seconds.load() > 0) {
         std::string input;
         status = guarded([&] { input = address_argument(lpszAddress); });
-        if (status == 0) status = resolve_blocking(hClient, input, lpdwRequestId);
-        object.in_blocking_resolve.store(false);
-        return status;
+        return status != 0 ? status : resolve_blocking(hClient, input, lpdwRequestId);
     }
     return with_resolver(hClient, [&](MxObject &self) {
         std::string input = address_argument(lpszAddress);

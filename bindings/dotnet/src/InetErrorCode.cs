@@ -109,6 +109,12 @@ namespace Inetkit
         ResponseTooLarge = 710,
         /// <summary>The message was not received completely (INETKIT_ERROR_MESSAGE_INCOMPLETE).</summary>
         MessageIncomplete = 711,
+        /// <summary>The domain accepts no mail (null MX, RFC 7505) (INETKIT_ERROR_NULL_MX).</summary>
+        NullMx = 800,
+        /// <summary>The DNS server's answer is malformed (INETKIT_ERROR_DNS_BAD_RESPONSE).</summary>
+        DnsBadResponse = 801,
+        /// <summary>No mail exchanger in the answer has a valid host name (INETKIT_ERROR_DNS_BAD_NAME).</summary>
+        DnsBadName = 802,
         /// <summary>A blocking operation was interrupted (INETKIT_ERROR_INTERRUPTED).</summary>
         Interrupted = 10004,
         /// <summary>Permission denied (INETKIT_ERROR_ACCESS_DENIED).</summary>

@@ -96,6 +96,11 @@ namespace Inetkit
                 case InetErrorCode.AuthUnavailable:
                 case InetErrorCode.ResponseTooLarge:
                     return new PopException(errorCode, message);
+                case InetErrorCode.NullMx:
+                    return new MxNullMxException(errorCode, message);
+                case InetErrorCode.DnsBadResponse:
+                case InetErrorCode.DnsBadName:
+                    return new MxException(errorCode, message);
                 case InetErrorCode.SecurityLibrary:
                 case InetErrorCode.SecurityContext:
                 case InetErrorCode.SecurityHandshake:

@@ -109,7 +109,7 @@ namespace Inetkit
                 uint rc = call(handle);
                 if (rc != 0)
                 {
-                    error = InetException.FromLastError(rc);
+                    error = ErrorFor(rc);
                 }
             }
             finally
@@ -132,6 +132,15 @@ namespace Inetkit
             {
                 throw error;
             }
+        }
+
+        /// <summary>The exception for a failed call on this handle, with the
+        /// message of the calling thread's last-error store: read it right
+        /// after the failing export. A family may pick its own types (the Mx
+        /// family's DNS outcomes are <see cref="MxException"/>s).</summary>
+        internal virtual InetException ErrorFor(uint rc)
+        {
+            return InetException.FromLastError(rc);
         }
 
         /// <summary>The code of an export that reports failure through its

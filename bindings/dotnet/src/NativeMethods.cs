@@ -20,8 +20,13 @@
 //   ULONGLONG -> ulong,  ULONGLONG * -> out ulong
 //   const DWORD * (message lists) -> uint[] (null for NULL)
 //   LPVOID out data with the size-query idiom over bytes -> [Out] byte[]
+//   MXRECORD / MXADDRESS / MXRESULT * -> ref struct (char[N] members as
+//   ByValArray byte[N], decoded as UTF-8 up to the first NUL); in the Response
+//   callback both pointers arrive as IntPtr and are copied with PtrToStructure
+//   INT * (MxGetEventDescriptor) -> out int
 // Calling convention: cdecl on every platform (INETKIT_CALL).
-// The Inet family (inetkit/inet.h) comes first, then the Pop family (inetkit/pop.h).
+// The Inet family (inetkit/inet.h) comes first, then the Pop family
+// (inetkit/pop.h), then the Mx family (inetkit/mx.h).
 using System;
 using System.Runtime.InteropServices;
 
@@ -159,6 +164,113 @@ namespace Inetkit
             info.dwSize = (uint)Marshal.SizeOf(typeof(POPMESSAGEINFO));
             info.szUid = new byte[72];
             return info;
+        }
+
+        // ---- Mx family: callbacks and structures (inetkit/mx.h) --------------
+
+        /// <summary>MXRESPONSEPROC: one exchanger of a finished request.
+        /// lpRecord points to an MXRECORD, lpAddresses to its dwAddressCount
+        /// MXADDRESS structures (may be IntPtr.Zero when there are none); both
+        /// are valid only during the call. Whoever registers one keeps the
+        /// delegate reachable until it is unregistered or the handle is gone.</summary>
+        [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+        internal delegate void MXRESPONSEPROC(IntPtr hClient, IntPtr lpRecord, IntPtr lpAddresses, IntPtr lpParam);
+
+        /// <summary>MXERRORPROC: a request failed. lpszDomain and lpszDescription
+        /// are NUL-terminated UTF-8 strings valid during the call; dwStatusCode is
+        /// the answer's RCODE (MX_STATUS_NO_ANSWER if none). Kept reachable like
+        /// <see cref="MXRESPONSEPROC"/>.</summary>
+        [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+        internal delegate void MXERRORPROC(IntPtr hClient, uint dwRequestId, IntPtr lpszDomain, uint dwErrorCode,
+                                           uint dwStatusCode, IntPtr lpszDescription, IntPtr lpParam);
+
+        /// <summary>MXRECORD of inetkit/mx.h (584 bytes: ten DWORDs, then
+        /// szDomain[256] at 40, szMailServer[256] at 296, szDescription[32] at
+        /// 552). Set dwSize and allocate the arrays (see <see cref="NewMxRecord"/>)
+        /// before a call that fills it.</summary>
+        [StructLayout(LayoutKind.Sequential)]
+        internal struct MXRECORD
+        {
+            internal uint dwSize;
+            internal uint dwRequestId;
+            internal uint dwIndex;
+            internal uint dwCount;
+            internal uint dwPrecedence;
+            internal uint dwTimeToLive;
+            internal uint dwStatusCode;
+            internal int bAuthoritative;
+            internal uint dwFlags;
+            internal uint dwAddressCount;
+            [MarshalAs(UnmanagedType.ByValArray, SizeConst = 256)]
+            internal byte[] szDomain;
+            [MarshalAs(UnmanagedType.ByValArray, SizeConst = 256)]
+            internal byte[] szMailServer;
+            [MarshalAs(UnmanagedType.ByValArray, SizeConst = 32)]
+            internal byte[] szDescription;
+        }
+
+        internal static MXRECORD NewMxRecord()
+        {
+            MXRECORD record = new MXRECORD();
+            record.dwSize = (uint)Marshal.SizeOf(typeof(MXRECORD));
+            record.szDomain = new byte[256];
+            record.szMailServer = new byte[256];
+            record.szDescription = new byte[32];
+            return record;
+        }
+
+        /// <summary>MXADDRESS of inetkit/mx.h (60 bytes: three DWORDs, then
+        /// szAddress[48]). See <see cref="NewMxAddress"/>.</summary>
+        [StructLayout(LayoutKind.Sequential)]
+        internal struct MXADDRESS
+        {
+            internal uint dwSize;
+            internal uint dwFamily;
+            internal uint dwTimeToLive;
+            [MarshalAs(UnmanagedType.ByValArray, SizeConst = 48)]
+            internal byte[] szAddress;
+        }
+
+        internal static MXADDRESS NewMxAddress()
+        {
+            MXADDRESS address = new MXADDRESS();
+            address.dwSize = (uint)Marshal.SizeOf(typeof(MXADDRESS));
+            address.szAddress = new byte[48];
+            return address;
+        }
+
+        /// <summary>MXRESULT of inetkit/mx.h (1116 bytes: seven DWORDs, then
+        /// szDomain[256] at 28, szCanonicalName[256] at 284, szDnsServer[64] at
+        /// 540, szStatus[512] at 604). See <see cref="NewMxResult"/>.</summary>
+        [StructLayout(LayoutKind.Sequential)]
+        internal struct MXRESULT
+        {
+            internal uint dwSize;
+            internal uint dwRequestId;
+            internal uint dwError;
+            internal uint dwStatusCode;
+            internal uint dwCount;
+            internal uint dwFlags;
+            internal uint dwElapsed;
+            [MarshalAs(UnmanagedType.ByValArray, SizeConst = 256)]
+            internal byte[] szDomain;
+            [MarshalAs(UnmanagedType.ByValArray, SizeConst = 256)]
+            internal byte[] szCanonicalName;
+            [MarshalAs(UnmanagedType.ByValArray, SizeConst = 64)]
+            internal byte[] szDnsServer;
+            [MarshalAs(UnmanagedType.ByValArray, SizeConst = 512)]
+            internal byte[] szStatus;
+        }
+
+        internal static MXRESULT NewMxResult()
+        {
+            MXRESULT result = new MXRESULT();
+            result.dwSize = (uint)Marshal.SizeOf(typeof(MXRESULT));
+            result.szDomain = new byte[256];
+            result.szCanonicalName = new byte[256];
+            result.szDnsServer = new byte[64];
+            result.szStatus = new byte[512];
+            return result;
         }
 
         // ---- Library lifetime and errors ---------------------------------
@@ -431,6 +543,136 @@ namespace Inetkit
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "PopSetTraceCallback")]
         internal static extern uint PopSetTraceCallback(IntPtr hClient, POPTRACEPROC lpfnTrace, IntPtr lpParam);
 
+        // ---- Mx: library lifetime and errors ---------------------------------------------
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "MxInitialize")]
+        internal static extern uint MxInitialize();
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "MxUninitialize")]
+        internal static extern uint MxUninitialize();
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "MxGetLastError")]
+        internal static extern uint MxGetLastError();
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "MxGetLastErrorMessage")]
+        internal static extern uint MxGetLastErrorMessage([Out] byte[] lpszMessage, ref uint lpcchMessage);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "MxGetErrorString")]
+        internal static extern uint MxGetErrorString(uint dwErrorCode, [Out] byte[] lpszText, ref uint lpcchText);
+
+        // ---- Mx: handle -------------------------------------------------------------------
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "MxCreate")]
+        internal static extern IntPtr MxCreate(uint dwOptions);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "MxDestroy")]
+        internal static extern uint MxDestroy(IntPtr hClient);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "MxAttachThread")]
+        internal static extern uint MxAttachThread(IntPtr hClient, uint dwThreadId);
+
+        // ---- Mx: resolving ------------------------------------------------------------------
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "MxResolve")]
+        internal static extern uint MxResolve(IntPtr hClient, byte[] lpszAddress, out uint lpdwRequestId);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "MxDoEvents")]
+        internal static extern uint MxDoEvents(IntPtr hClient, uint dwTimeoutMs);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "MxWait")]
+        internal static extern uint MxWait(IntPtr hClient, uint dwTimeoutMs);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "MxGetNextResult")]
+        internal static extern uint MxGetNextResult(IntPtr hClient, uint dwTimeoutMs, out uint lpdwRequestId,
+                                                    out uint lpdwError);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "MxInterrupt")]
+        internal static extern uint MxInterrupt(IntPtr hClient);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "MxReset")]
+        internal static extern uint MxReset(IntPtr hClient);
+
+        // ---- Mx: event-loop integration --------------------------------------------------------
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "MxGetEventDescriptor")]
+        internal static extern uint MxGetEventDescriptor(IntPtr hClient, out int lpnDescriptor);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "MxGetNextTimeout")]
+        internal static extern uint MxGetNextTimeout(IntPtr hClient, out uint lpdwTimeoutMs);
+
+        // ---- Mx: the current result ---------------------------------------------------------------
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "MxGetResult")]
+        internal static extern uint MxGetResult(IntPtr hClient, ref MXRESULT lpResult);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "MxGetRecordCount")]
+        internal static extern uint MxGetRecordCount(IntPtr hClient, out uint lpdwCount);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "MxGetRecord")]
+        internal static extern uint MxGetRecord(IntPtr hClient, uint dwIndex, ref MXRECORD lpRecord);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "MxGetRecordAddress")]
+        internal static extern uint MxGetRecordAddress(IntPtr hClient, uint dwIndex, uint dwAddress,
+                                                       ref MXADDRESS lpAddress);
+
+        // ---- Mx: properties ----------------------------------------------------------------------
+
+        /// <summary>lpszServers null (or "") goes back to the system's servers.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "MxSetDnsServer")]
+        internal static extern uint MxSetDnsServer(IntPtr hClient, byte[] lpszServers);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "MxGetDnsServer")]
+        internal static extern uint MxGetDnsServer(IntPtr hClient, [Out] byte[] lpszServers, ref uint lpcchServers);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "MxSetDnsPort")]
+        internal static extern uint MxSetDnsPort(IntPtr hClient, uint nPort);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "MxGetDnsPort")]
+        internal static extern uint MxGetDnsPort(IntPtr hClient, out uint lpnPort);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "MxSetTimeout")]
+        internal static extern uint MxSetTimeout(IntPtr hClient, uint nSeconds);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "MxGetTimeout")]
+        internal static extern uint MxGetTimeout(IntPtr hClient, out uint lpnSeconds);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "MxSetRequestId")]
+        internal static extern uint MxSetRequestId(IntPtr hClient, uint dwRequestId);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "MxGetRequestId")]
+        internal static extern uint MxGetRequestId(IntPtr hClient, out uint lpdwRequestId);
+
+        /// <summary>lpszAddress null (or "") = any local address.</summary>
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "MxSetLocalHost")]
+        internal static extern uint MxSetLocalHost(IntPtr hClient, byte[] lpszAddress);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "MxGetLocalHost")]
+        internal static extern uint MxGetLocalHost(IntPtr hClient, [Out] byte[] lpszAddress, ref uint lpcchAddress);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "MxGetMailServer")]
+        internal static extern uint MxGetMailServer(IntPtr hClient, [Out] byte[] lpszName, ref uint lpcchName);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "MxGetStatus")]
+        internal static extern uint MxGetStatus(IntPtr hClient, [Out] byte[] lpszStatus, ref uint lpcchStatus);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "MxGetIdle")]
+        internal static extern uint MxGetIdle(IntPtr hClient, out int lpbIdle);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "MxConfig")]
+        internal static extern uint MxConfig(IntPtr hClient, byte[] lpszSetting);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "MxGetConfig")]
+        internal static extern uint MxGetConfig(IntPtr hClient, byte[] lpszName, [Out] byte[] lpszValue,
+                                                ref uint lpcchValue);
+
+        // ---- Mx: events --------------------------------------------------------------------------
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "MxSetResponseCallback")]
+        internal static extern uint MxSetResponseCallback(IntPtr hClient, MXRESPONSEPROC lpfnResponse, IntPtr lpParam);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, EntryPoint = "MxSetErrorCallback")]
+        internal static extern uint MxSetErrorCallback(IntPtr hClient, MXERRORPROC lpfnError, IntPtr lpParam);
+
         // ---- Constants of inetkit/inet.h and common.h ---------------------------
 
         internal const uint INET_OPTION_NONE = 0x00000000u;
@@ -518,5 +760,32 @@ namespace Inetkit
         internal const uint POP_TRACE_REPLY = 2u;
 
         internal const uint POP_ALL_LINES = 0xFFFFFFFFu;
+
+        // ---- Constants of inetkit/mx.h ----------------------------------------------
+
+        internal const uint MX_OPTION_NONE = 0x00000000u;
+        internal const uint MX_OPTION_FREETHREAD = 0x00008000u;
+
+        internal const uint MX_DNS_PORT = 53u;
+        internal const uint MX_DEFAULT_TIMEOUT = 60u;
+        internal const uint MX_WAIT_INFINITE = 0xFFFFFFFFu;
+
+        internal const uint MX_RECORD_IMPLICIT = 0x00000001u;
+        internal const uint MX_RECORD_LITERAL = 0x00000002u;
+        internal const uint MX_RECORD_ALIAS = 0x00000004u;
+        internal const uint MX_RECORD_NO_ADDRESS = 0x00000008u;
+
+        internal const uint MX_RESULT_AUTHORITATIVE = 0x00000001u;
+        internal const uint MX_RESULT_CNAME = 0x00000002u;
+        internal const uint MX_RESULT_TRUNCATED = 0x00000004u;
+        internal const uint MX_RESULT_RECORDS_DROPPED = 0x00000008u;
+
+        internal const uint MX_STATUS_OK = 0u;
+        internal const uint MX_STATUS_FORMAT_ERROR = 1u;
+        internal const uint MX_STATUS_SERVER_FAILURE = 2u;
+        internal const uint MX_STATUS_NAME_ERROR = 3u;
+        internal const uint MX_STATUS_NOT_IMPLEMENTED = 4u;
+        internal const uint MX_STATUS_REFUSED = 5u;
+        internal const uint MX_STATUS_NO_ANSWER = 0xFFFFFFFFu;
     }
 }

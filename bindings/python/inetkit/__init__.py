@@ -22,11 +22,19 @@ POP3::
         for info in pop:
             print(info.number, info.uid, len(pop.retrieve(info.number)))
 
+MX (where mail for an address goes)::
+
+    with inetkit.MxResolver("127.0.0.1:5300", timeout=10) as mx:
+        for record in mx.resolve("bob@example.org"):
+            print(record.preference, record.mail_server)
+        results = mx.resolve_many(domains, window=256)   # {domain: MxResult}
+
 Every failure raises :class:`InetError` (or a subclass) carrying the
 library's :class:`ErrorCode` and message; TLS failures raise
 :class:`SecurityError` subclasses (certificate problems:
 :class:`CertificateError`), POP3 session failures :class:`PopError`
-subclasses. The shared library is found through
+subclasses, MX lookups :class:`HostNotFoundError`, :class:`NullMxError` and
+the other :class:`MxError` subclasses. The shared library is found through
 ``INETKIT_LIBRARY``, next to this package, in the source tree's ``build/``,
 or on the system, and is loaded on first use, not on import.
 """
@@ -48,6 +56,8 @@ from .errors import (
     CertificateUntrustedError,
     ConnectionClosedError,
     CredentialsError,
+    DnsBadNameError,
+    DnsBadResponseError,
     ErrorCode,
     HandshakeError,
     HostNotFoundError,
@@ -64,8 +74,11 @@ from .errors import (
     LoginDelayError,
     MailboxInUseError,
     MessageIncompleteError,
+    MxError,
+    NoDnsServerError,
     NotFoundError,
     NotInitializedError,
+    NullMxError,
     PlaintextInjectionError,
     PopError,
     ProtocolError,
@@ -91,6 +104,15 @@ from .inet import (
     library_info,
     version,
     version_number,
+)
+from .mx import (
+    MxAddress,
+    MxRecord,
+    MxRecordFlags,
+    MxResolver,
+    MxResult,
+    MxResultFlags,
+    MxStatus,
 )
 from .pop import (
     MailboxStat,
@@ -134,6 +156,8 @@ __all__ = [
     "ConnectionClosedError",
     "Credentials",
     "CredentialsError",
+    "DnsBadNameError",
+    "DnsBadResponseError",
     "ErrorCode",
     "HandshakeError",
     "HostNotFoundError",
@@ -155,8 +179,18 @@ __all__ = [
     "MessageIncompleteError",
     "MessageInfo",
     "MessageStream",
+    "MxAddress",
+    "MxError",
+    "MxRecord",
+    "MxRecordFlags",
+    "MxResolver",
+    "MxResult",
+    "MxResultFlags",
+    "MxStatus",
+    "NoDnsServerError",
     "NotFoundError",
     "NotInitializedError",
+    "NullMxError",
     "PlaintextInjectionError",
     "PopAuth",
     "PopClient",

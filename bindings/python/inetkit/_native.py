@@ -16,6 +16,9 @@ This module is the only place that knows about the C ABI:
 * The ``POP_*`` constants, :class:`POPMESSAGEINFO` and the callback types
   :data:`POPDATAPROC`, :data:`POPPROGRESSPROC` and :data:`POPTRACEPROC`
   mirror ``include/inetkit/pop.h``.
+* The ``MX_*`` constants, :class:`MXRECORD`, :class:`MXADDRESS`,
+  :class:`MXRESULT` and the callback types :data:`MXRESPONSEPROC` and
+  :data:`MXERRORPROC` mirror ``include/inetkit/mx.h``.
 
 All exports use the cdecl calling convention, hence :class:`ctypes.CDLL`.
 ctypes releases the GIL around every foreign call, so a blocking inetkit call
@@ -55,6 +58,11 @@ __all__ = [
     "POPDATAPROC",
     "POPPROGRESSPROC",
     "POPTRACEPROC",
+    "MXRECORD",
+    "MXADDRESS",
+    "MXRESULT",
+    "MXRESPONSEPROC",
+    "MXERRORPROC",
 ]
 
 # ---- C types (include/inetkit/common.h) --------------------------------------
@@ -63,6 +71,8 @@ DWORD = ctypes.c_uint32
 UINT = ctypes.c_uint
 #: ``int32_t`` (TRUE is 1, FALSE is 0).
 BOOL = ctypes.c_int32
+INT = ctypes.c_int32
+LPINT = ctypes.POINTER(INT)
 LPDWORD = ctypes.POINTER(DWORD)
 LPUINT = ctypes.POINTER(UINT)
 LPBOOL = ctypes.POINTER(BOOL)
@@ -204,6 +214,86 @@ POPPROGRESSPROC = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_uin
 #: one protocol line, without its CR LF.
 POPTRACEPROC = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_char_p, ctypes.c_void_p)
 
+# ---- The Mx family (include/inetkit/mx.h) ------------------------------------
+
+class MXRECORD(ctypes.Structure):
+    """``MXRECORD`` of mx.h: one exchanger of a result (584 bytes, no padding)."""
+
+    _fields_ = [
+        ("dwSize", DWORD),
+        ("dwRequestId", DWORD),
+        ("dwIndex", DWORD),
+        ("dwCount", DWORD),
+        ("dwPrecedence", DWORD),
+        ("dwTimeToLive", DWORD),
+        ("dwStatusCode", DWORD),
+        ("bAuthoritative", BOOL),
+        ("dwFlags", DWORD),
+        ("dwAddressCount", DWORD),
+        ("szDomain", ctypes.c_char * 256),
+        ("szMailServer", ctypes.c_char * 256),
+        ("szDescription", ctypes.c_char * 32),
+    ]
+
+    @classmethod
+    def new(cls) -> "MXRECORD":
+        """A zeroed structure with ``dwSize`` set."""
+        return cls(dwSize=ctypes.sizeof(cls))
+
+
+class MXADDRESS(ctypes.Structure):
+    """``MXADDRESS`` of mx.h: one address of an exchanger (60 bytes)."""
+
+    _fields_ = [
+        ("dwSize", DWORD),
+        ("dwFamily", DWORD),
+        ("dwTimeToLive", DWORD),
+        ("szAddress", ctypes.c_char * 48),
+    ]
+
+    @classmethod
+    def new(cls) -> "MXADDRESS":
+        """A zeroed structure with ``dwSize`` set."""
+        return cls(dwSize=ctypes.sizeof(cls))
+
+
+class MXRESULT(ctypes.Structure):
+    """``MXRESULT`` of mx.h: the outcome of one request (1116 bytes)."""
+
+    _fields_ = [
+        ("dwSize", DWORD),
+        ("dwRequestId", DWORD),
+        ("dwError", DWORD),
+        ("dwStatusCode", DWORD),
+        ("dwCount", DWORD),
+        ("dwFlags", DWORD),
+        ("dwElapsed", DWORD),
+        ("szDomain", ctypes.c_char * 256),
+        ("szCanonicalName", ctypes.c_char * 256),
+        ("szDnsServer", ctypes.c_char * 64),
+        ("szStatus", ctypes.c_char * 512),
+    ]
+
+    @classmethod
+    def new(cls) -> "MXRESULT":
+        """A zeroed structure with ``dwSize`` set."""
+        return cls(dwSize=ctypes.sizeof(cls))
+
+
+LPMXRECORD = ctypes.POINTER(MXRECORD)
+LPMXADDRESS = ctypes.POINTER(MXADDRESS)
+LPMXRESULT = ctypes.POINTER(MXRESULT)
+
+#: ``void (*)(HCLIENT hClient, const MXRECORD *lpRecord, const MXADDRESS *lpAddresses, LPVOID lpParam)``:
+#: one exchanger of a finished request; ``lpAddresses`` holds ``lpRecord->dwAddressCount``
+#: addresses. Both are valid only during the call.
+MXRESPONSEPROC = ctypes.CFUNCTYPE(None, ctypes.c_void_p, LPMXRECORD, LPMXADDRESS, ctypes.c_void_p)
+
+#: ``void (*)(HCLIENT hClient, DWORD dwRequestId, LPCSTR lpszDomain, DWORD dwErrorCode,
+#: DWORD dwStatusCode, LPCSTR lpszDescription, LPVOID lpParam)``: a request failed.
+MXERRORPROC = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_char_p, ctypes.c_uint32,
+                               ctypes.c_uint32, ctypes.c_char_p, ctypes.c_void_p)
+
 # ---- Constants (include/inetkit/common.h, include/inetkit/inet.h) ------------
 
 INVALID_CLIENT = 0
@@ -298,6 +388,32 @@ POP_TRACE_REPLY = 2
 
 POP_ALL_LINES = 0xFFFFFFFF
 
+# include/inetkit/mx.h
+MX_OPTION_NONE = 0x00000000
+MX_OPTION_FREETHREAD = 0x00008000
+
+MX_DNS_PORT = 53
+MX_DEFAULT_TIMEOUT = 60
+MX_WAIT_INFINITE = 0xFFFFFFFF
+
+MX_RECORD_IMPLICIT = 0x00000001
+MX_RECORD_LITERAL = 0x00000002
+MX_RECORD_ALIAS = 0x00000004
+MX_RECORD_NO_ADDRESS = 0x00000008
+
+MX_RESULT_AUTHORITATIVE = 0x00000001
+MX_RESULT_CNAME = 0x00000002
+MX_RESULT_TRUNCATED = 0x00000004
+MX_RESULT_RECORDS_DROPPED = 0x00000008
+
+MX_STATUS_OK = 0
+MX_STATUS_FORMAT_ERROR = 1
+MX_STATUS_SERVER_FAILURE = 2
+MX_STATUS_NAME_ERROR = 3
+MX_STATUS_NOT_IMPLEMENTED = 4
+MX_STATUS_REFUSED = 5
+MX_STATUS_NO_ANSWER = 0xFFFFFFFF
+
 #: Error codes this module needs itself (the full table is errors.ErrorCode).
 _ERROR_INSUFFICIENT_BUFFER = 122
 
@@ -391,6 +507,50 @@ PROTOTYPES: Dict[str, Prototype] = {
     "PopConfig": (DWORD, [HCLIENT, LPCSTR]),
     "PopSetProgressCallback": (DWORD, [HCLIENT, POPPROGRESSPROC, LPVOID]),
     "PopSetTraceCallback": (DWORD, [HCLIENT, POPTRACEPROC, LPVOID]),
+    # Mx: library lifetime and errors
+    "MxInitialize": (DWORD, []),
+    "MxUninitialize": (DWORD, []),
+    "MxGetLastError": (DWORD, []),
+    "MxGetLastErrorMessage": (DWORD, [LPSTR, LPDWORD]),
+    "MxGetErrorString": (DWORD, [DWORD, LPSTR, LPDWORD]),
+    # Mx: handle
+    "MxCreate": (HCLIENT, [DWORD]),
+    "MxDestroy": (DWORD, [HCLIENT]),
+    "MxAttachThread": (DWORD, [HCLIENT, DWORD]),
+    # Mx: resolving
+    "MxResolve": (DWORD, [HCLIENT, LPCSTR, LPDWORD]),
+    "MxDoEvents": (DWORD, [HCLIENT, DWORD]),
+    "MxWait": (DWORD, [HCLIENT, DWORD]),
+    "MxGetNextResult": (DWORD, [HCLIENT, DWORD, LPDWORD, LPDWORD]),
+    "MxInterrupt": (DWORD, [HCLIENT]),
+    "MxReset": (DWORD, [HCLIENT]),
+    # Mx: event-loop integration
+    "MxGetEventDescriptor": (DWORD, [HCLIENT, LPINT]),
+    "MxGetNextTimeout": (DWORD, [HCLIENT, LPDWORD]),
+    # Mx: the current result
+    "MxGetResult": (DWORD, [HCLIENT, LPMXRESULT]),
+    "MxGetRecordCount": (DWORD, [HCLIENT, LPDWORD]),
+    "MxGetRecord": (DWORD, [HCLIENT, DWORD, LPMXRECORD]),
+    "MxGetRecordAddress": (DWORD, [HCLIENT, DWORD, DWORD, LPMXADDRESS]),
+    # Mx: properties
+    "MxSetDnsServer": (DWORD, [HCLIENT, LPCSTR]),
+    "MxGetDnsServer": (DWORD, [HCLIENT, LPSTR, LPDWORD]),
+    "MxSetDnsPort": (DWORD, [HCLIENT, UINT]),
+    "MxGetDnsPort": (DWORD, [HCLIENT, LPUINT]),
+    "MxSetTimeout": (DWORD, [HCLIENT, UINT]),
+    "MxGetTimeout": (DWORD, [HCLIENT, LPUINT]),
+    "MxSetRequestId": (DWORD, [HCLIENT, DWORD]),
+    "MxGetRequestId": (DWORD, [HCLIENT, LPDWORD]),
+    "MxSetLocalHost": (DWORD, [HCLIENT, LPCSTR]),
+    "MxGetLocalHost": (DWORD, [HCLIENT, LPSTR, LPDWORD]),
+    "MxGetMailServer": (DWORD, [HCLIENT, LPSTR, LPDWORD]),
+    "MxGetStatus": (DWORD, [HCLIENT, LPSTR, LPDWORD]),
+    "MxGetIdle": (DWORD, [HCLIENT, LPBOOL]),
+    "MxConfig": (DWORD, [HCLIENT, LPCSTR]),
+    "MxGetConfig": (DWORD, [HCLIENT, LPCSTR, LPSTR, LPDWORD]),
+    # Mx: events
+    "MxSetResponseCallback": (DWORD, [HCLIENT, MXRESPONSEPROC, LPVOID]),
+    "MxSetErrorCallback": (DWORD, [HCLIENT, MXERRORPROC, LPVOID]),
 }
 
 # ---- Finding and loading the library -----------------------------------------

@@ -39,6 +39,19 @@ refused login :class:`AuthenticationError`, a message cut short
     except MailboxInUseError:           # -ERR [IN-USE]
         ...
 
+MX lookups (:class:`~inetkit.MxResolver`) raise :class:`HostNotFoundError`
+for the name-resolution codes (11001 NXDOMAIN, 11002 try again, 11003 no
+recovery, 11004 no data), :class:`NullMxError` (an :class:`MxError`) for a
+domain that accepts no mail, and :class:`NoDnsServerError` when there is no
+server to ask::
+
+    try:
+        records = resolver.resolve("bob@example.org")
+    except NullMxError:                 # "0 ." (RFC 7505): bounce, do not retry
+        ...
+    except HostNotFoundError as exc:    # exc.code tells NXDOMAIN from TRY_AGAIN
+        ...
+
 :class:`NotFoundError` (an unknown unique id, capability or directory) is
 also a :class:`LookupError`; :class:`InvalidStateError` says the call does
 not fit the session's state (not logged in yet, a message stream is open).
@@ -107,6 +120,11 @@ __all__ = [
     "TlsRequiredError",
     "ResponseTooLargeError",
     "MessageIncompleteError",
+    "NoDnsServerError",
+    "MxError",
+    "NullMxError",
+    "DnsBadResponseError",
+    "DnsBadNameError",
     "check",
     "exception_class",
     "error_from_last_call",
@@ -169,6 +187,9 @@ class ErrorCode(enum.IntEnum):
     AUTH_SERVER_UNVERIFIED = 709
     RESPONSE_TOO_LARGE = 710
     MESSAGE_INCOMPLETE = 711
+    NULL_MX = 800
+    DNS_BAD_RESPONSE = 801
+    DNS_BAD_NAME = 802
     INTERRUPTED = 10004
     ACCESS_DENIED = 10013
     BAD_ADDRESS = 10014
@@ -483,6 +504,38 @@ class MessageIncompleteError(PopError, ConnectionError):
     nothing was reported complete. Also a :class:`ConnectionError`."""
 
 
+# ---- DNS and MX ------------------------------------------------------------------
+
+class NoDnsServerError(InetError):
+    """No DNS server is set or configured (NO_DNS_SERVER): give one with
+    :attr:`MxResolver.dns_server <inetkit.MxResolver.dns_server>`, or fix
+    ``/etc/resolv.conf``."""
+
+
+class MxError(InetError):
+    """Base of the DNS and MX failures beyond the name-resolution codes
+    (codes 800-899).
+
+    Whether a domain exists is told by :class:`HostNotFoundError` (codes
+    11001-11004: ``HOST_NOT_FOUND`` is NXDOMAIN, ``TRY_AGAIN`` a temporary
+    failure, ``NO_RECOVERY`` a refusal, ``NO_DATA`` no MX and no address);
+    these say what was wrong with a domain that does.
+    """
+
+
+class NullMxError(MxError):
+    """The domain accepts no mail: it publishes a null MX (``0 .``, RFC 7505)
+    (NULL_MX). Permanent: do not try its addresses instead."""
+
+
+class DnsBadResponseError(MxError):
+    """The DNS server's answer is malformed (DNS_BAD_RESPONSE)."""
+
+
+class DnsBadNameError(MxError):
+    """No mail exchanger in the answer has a valid host name (DNS_BAD_NAME)."""
+
+
 _CLASS_BY_CODE: Dict[int, Type[InetError]] = {
     ErrorCode.INVALID_HANDLE: InvalidHandleError,
     ErrorCode.INVALID_PARAMETER: InvalidParameterError,
@@ -538,6 +591,10 @@ _CLASS_BY_CODE: Dict[int, Type[InetError]] = {
     ErrorCode.AUTH_SERVER_UNVERIFIED: AuthenticationError,
     ErrorCode.RESPONSE_TOO_LARGE: ResponseTooLargeError,
     ErrorCode.MESSAGE_INCOMPLETE: MessageIncompleteError,
+    ErrorCode.NO_DNS_SERVER: NoDnsServerError,
+    ErrorCode.NULL_MX: NullMxError,
+    ErrorCode.DNS_BAD_RESPONSE: DnsBadResponseError,
+    ErrorCode.DNS_BAD_NAME: DnsBadNameError,
 }
 
 
