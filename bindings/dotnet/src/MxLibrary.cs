@@ -12,72 +12,29 @@ namespace Inetkit
     /// </remarks>
     public static class MxLibrary
     {
-        private static readonly object InitLock = new object();
-        private static volatile bool implicitReference;
+        private static readonly NativeFamily Family = new NativeFamily(
+            NativeMethods.MxInitialize, NativeMethods.MxUninitialize, NativeMethods.MxGetLastError,
+            NativeMethods.MxGetLastErrorMessage, NativeMethods.MxGetErrorString);
 
         /// <summary>Takes a reference on the Mx family (MxInitialize).
         /// Thread-safe; may be called any number of times.</summary>
-        public static void Initialize()
-        {
-            InetException.VerifySuccess(NativeMethods.MxInitialize());
-        }
+        public static void Initialize() { Family.Initialize(); }
 
         /// <summary>Drops a reference taken by <see cref="Initialize"/> (MxUninitialize).</summary>
-        public static void Uninitialize()
-        {
-            InetException.VerifySuccess(NativeMethods.MxUninitialize());
-        }
+        public static void Uninitialize() { Family.Uninitialize(); }
 
         /// <summary>The static description of an error code (MxGetErrorString).</summary>
         /// <exception cref="System.ArgumentOutOfRangeException">The library does not know the code.</exception>
-        public static string ErrorString(InetErrorCode errorCode)
-        {
-            string text;
-            uint rc = Utf8.Query(delegate(byte[] buffer, ref uint size)
-            {
-                return NativeMethods.MxGetErrorString((uint)errorCode, buffer, ref size);
-            }, 128, out text);
-            if (rc != 0)
-            {
-                throw new System.ArgumentOutOfRangeException("errorCode", errorCode, "Not an inetkit error code.");
-            }
-            return text;
-        }
+        public static string ErrorString(InetErrorCode errorCode) { return Family.ErrorString(errorCode); }
 
         /// <summary>The calling thread's last error code (MxGetLastError).</summary>
-        internal static uint LastError
-        {
-            get { return NativeMethods.MxGetLastError(); }
-        }
+        internal static uint LastError { get { return Family.LastError; } }
 
-        /// <summary>MxGetLastErrorMessage with the size-query idiom ("" when
-        /// there is none). Does not change the last-error store.</summary>
-        internal static string LastErrorMessage()
-        {
-            string message;
-            uint rc = Utf8.Query(delegate(byte[] buffer, ref uint size)
-            {
-                return NativeMethods.MxGetLastErrorMessage(buffer, ref size);
-            }, 1024, out message);
-            return rc == 0 ? message : string.Empty;
-        }
+        /// <summary>MxGetLastErrorMessage ("" when there is none); does not change the store.</summary>
+        internal static string LastErrorMessage() { return Family.LastErrorMessage(); }
 
-        /// <summary>Takes the binding's own reference once per process. Called
-        /// before every MxCreate; cheap after the first time.</summary>
-        internal static void EnsureInitialized()
-        {
-            if (implicitReference)
-            {
-                return;
-            }
-            lock (InitLock)
-            {
-                if (!implicitReference)
-                {
-                    InetException.VerifySuccess(NativeMethods.MxInitialize());
-                    implicitReference = true;
-                }
-            }
-        }
+        /// <summary>Takes the binding's own reference once per process; called before a
+        /// MxResolver makes its handle.</summary>
+        internal static void EnsureInitialized() { Family.EnsureInitialized(); }
     }
 }

@@ -13,73 +13,29 @@ namespace Inetkit
     /// </remarks>
     public static class PopLibrary
     {
-        private static readonly object InitLock = new object();
-        private static volatile bool implicitReference;
+        private static readonly NativeFamily Family = new NativeFamily(
+            NativeMethods.PopInitialize, NativeMethods.PopUninitialize, NativeMethods.PopGetLastError,
+            NativeMethods.PopGetLastErrorMessage, NativeMethods.PopGetErrorString);
 
         /// <summary>Takes a reference on the Pop family (PopInitialize).
         /// Thread-safe; may be called any number of times.</summary>
-        public static void Initialize()
-        {
-            InetException.VerifySuccess(NativeMethods.PopInitialize());
-        }
+        public static void Initialize() { Family.Initialize(); }
 
         /// <summary>Drops a reference taken by <see cref="Initialize"/> (PopUninitialize).</summary>
-        public static void Uninitialize()
-        {
-            InetException.VerifySuccess(NativeMethods.PopUninitialize());
-        }
+        public static void Uninitialize() { Family.Uninitialize(); }
 
         /// <summary>The static description of an error code (PopGetErrorString).</summary>
         /// <exception cref="System.ArgumentOutOfRangeException">The library does not know the code.</exception>
-        public static string ErrorString(InetErrorCode errorCode)
-        {
-            string text;
-            uint rc = Utf8.Query(delegate(byte[] buffer, ref uint size)
-            {
-                return NativeMethods.PopGetErrorString((uint)errorCode, buffer, ref size);
-            }, 128, out text);
-            if (rc != 0)
-            {
-                throw new System.ArgumentOutOfRangeException("errorCode", errorCode, "Not an inetkit error code.");
-            }
-            return text;
-        }
+        public static string ErrorString(InetErrorCode errorCode) { return Family.ErrorString(errorCode); }
 
-        /// <summary>The calling thread's last error code (PopGetLastError), as
-        /// left by the last inetkit call on this thread.</summary>
-        internal static uint LastError
-        {
-            get { return NativeMethods.PopGetLastError(); }
-        }
+        /// <summary>The calling thread's last error code (PopGetLastError).</summary>
+        internal static uint LastError { get { return Family.LastError; } }
 
-        /// <summary>PopGetLastErrorMessage with the size-query idiom ("" when
-        /// there is none). Does not change the last-error store.</summary>
-        internal static string LastErrorMessage()
-        {
-            string message;
-            uint rc = Utf8.Query(delegate(byte[] buffer, ref uint size)
-            {
-                return NativeMethods.PopGetLastErrorMessage(buffer, ref size);
-            }, 1024, out message);
-            return rc == 0 ? message : string.Empty;
-        }
+        /// <summary>PopGetLastErrorMessage ("" when there is none); does not change the store.</summary>
+        internal static string LastErrorMessage() { return Family.LastErrorMessage(); }
 
-        /// <summary>Takes the binding's own reference once per process. Called
-        /// before every PopConnect; cheap after the first time.</summary>
-        internal static void EnsureInitialized()
-        {
-            if (implicitReference)
-            {
-                return;
-            }
-            lock (InitLock)
-            {
-                if (!implicitReference)
-                {
-                    InetException.VerifySuccess(NativeMethods.PopInitialize());
-                    implicitReference = true;
-                }
-            }
-        }
+        /// <summary>Takes the binding's own reference once per process; called before a
+        /// PopClient makes its handle.</summary>
+        internal static void EnsureInitialized() { Family.EnsureInitialized(); }
     }
 }
