@@ -470,9 +470,14 @@ void Resolver::send(Request &request, const std::string &name, std::uint16_t typ
     int length = 0;
     // c-ares 1.18's ares_send sends the id it is given: it must be unpredictable
     // (an off-path attacker must guess it to forge an answer).
-    unsigned short id = 0;
-    if (RAND_bytes(reinterpret_cast<unsigned char *>(&id), sizeof id) != 1)
-        fail(INETKIT_ERROR_INTERNAL, "no random bytes for a query id");
+    // Taken from a batch: RAND_bytes costs a getpid() system call per call.
+    if (random_ids_used_ == random_ids_.size()) {
+        if (RAND_bytes(reinterpret_cast<unsigned char *>(random_ids_.data()),
+                       static_cast<int>(random_ids_.size() * sizeof random_ids_[0])) != 1)
+            fail(INETKIT_ERROR_INTERNAL, "no random bytes for query ids");
+        random_ids_used_ = 0;
+    }
+    unsigned short id = random_ids_[random_ids_used_++];
     int status = ares_create_query(name.c_str(), wire::class_in, type, id, 1, &packet, &length,
                                    static_cast<int>(settings_.max_packet_size));
     if (status != ARES_SUCCESS)

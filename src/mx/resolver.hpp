@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "mx/settings.hpp"
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -164,6 +165,8 @@ private:
     std::deque<Result> finished_;
     std::vector<Answer> answers_; // collected by the c-ares callback, handled after processing
     std::mt19937_64 shuffle_;
+    std::array<unsigned short, 256> random_ids_{}; // query ids from the CSPRNG, used in order
+    std::size_t random_ids_used_ = 256;
 
     std::atomic<std::uint64_t> interrupts_{0};
     std::uint64_t interrupts_applied_ = 0;
