@@ -12,3 +12,21 @@ locate_bench() {
     LD_LIBRARY_PATH="$1${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
     export LD_LIBRARY_PATH
 }
+
+# install_peers PACKAGE...: installs the Debian packages among them that are
+# missing (as root only); a peer that stays missing is skipped by the bench.
+install_peers() {
+    local missing="" package
+    for package in "$@"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing="$missing $package"
+    done
+    [ -z "$missing" ] && return 0
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "$0: --install-peers needs root; skipping$missing" >&2
+        return 0
+    fi
+    echo "installing:$missing" >&2
+    # shellcheck disable=SC2086 # one word per package
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing >&2 ||
+        echo "$0: could not install$missing; they will be skipped" >&2
+}

@@ -1,5 +1,6 @@
 #!/bin/sh
-# run-mx-bench.sh BUILD_DIR [--no-netns] [mx_bench options...]
+# run-mx-bench.sh BUILD_DIR [--no-netns] [--install-peers] [mx_bench options...]
+# (--install-peers, as root: first installs adns-tools and python3-dnspython if missing)
 #
 # Runs the MX lookup benchmark of an existing build and prints its table.
 # Builds nothing: BUILD_DIR must already hold libinetkit.so and the mx_bench
@@ -19,7 +20,7 @@
 set -eu
 
 usage() {
-    echo "usage: $0 BUILD_DIR [--no-netns] [--quick] [--domains N] [--runs N] [--keep]" >&2
+    echo "usage: $0 BUILD_DIR [--no-netns] [--install-peers] [--quick] [--domains N] [--runs N] [--keep]" >&2
     echo "       (see: mx_bench --help)" >&2
     exit 2
 }
@@ -52,6 +53,7 @@ while [ "$i" -lt "$n" ]; do
     i=$((i + 1))
     case $arg in
     --no-netns) netns=no ;;
+    --install-peers) install_peers adns-tools python3-dnspython ;;
     *) set -- "$@" "$arg" ;;
     esac
 done

@@ -50,22 +50,7 @@ while [ "$i" -lt "$n" ]; do
     esac
 done
 
-if [ "$install_peers" = yes ]; then
-    missing=
-    for tool in mpop fetchmail; do
-        command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
-    done
-    if [ -n "$missing" ]; then
-        if [ "$(id -u)" -eq 0 ]; then
-            echo "installing:$missing" >&2
-            # shellcheck disable=SC2086 # one word per package
-            DEBIAN_FRONTEND=noninteractive apt-get install -y $missing >&2 ||
-                echo "$0: could not install$missing; they will be skipped" >&2
-        else
-            echo "$0: --install-peers needs root; skipping$missing" >&2
-        fi
-    fi
-fi
+[ "$install_peers" = yes ] && install_peers mpop fetchmail
 
 if [ "$have_dovecot" = no ]; then
     set -- --dovecot "$here/../pop/dovecot.sh" "$@"
