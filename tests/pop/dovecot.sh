@@ -53,34 +53,8 @@ UTF8_PASS=$'d\xc3\xb6rte-p\xc3\xa4ss'
 
 # ---- helpers -------------------------------------------------------------------------
 
-# Ports something already listens on (TCP, IPv4 and IPv6), in decimal, one a line.
-listening_ports() {
-    cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
-        awk 'NR > 1 && $4 == "0A" { split($2, a, ":"); print a[2] }' |
-        while read -r hex; do echo $((16#$hex)); done
-}
-
-# A free port in 20000..59999 that is not in the list given (space separated).
-pick_port() {
-    local taken port
-    taken=" $(listening_ports | tr '\n' ' ') $* "
-    for _ in $(seq 1 200); do
-        port=$((20000 + RANDOM % 40000))
-        case $taken in *" $port "*) continue ;; esac
-        echo "$port"
-        return 0
-    done
-    echo "dovecot.sh: no free port found" >&2
-    return 1
-}
-
-# Whether process $1 exists and is not a zombie (a daemon's zombie lingers
-# until init reaps it, which a container's init may do late or never).
-alive() {
-    local state
-    state=$(awk '{ sub(/^.*\) /, ""); print $1 }' "/proc/$1/stat" 2>/dev/null || true)
-    [ -n "$state" ] && [ "$state" != Z ]
-}
+# shellcheck source=../support/daemon-lib.sh
+. "$here/../support/daemon-lib.sh" # ports_in_use, pick_port, alive
 
 master_pid() { # the PID from DIR/run/master.pid, if that process is a dovecot
     local pidfile=$dir/run/master.pid pid

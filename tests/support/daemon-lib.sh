@@ -1,0 +1,32 @@
+# daemon-lib.sh - sourced by the fixture scripts that start private servers
+# (tests/pop/dovecot.sh, tests/mx/dns.sh): free ports and process checks.
+
+# Ports in use: TCP listeners and every UDP socket, IPv4 and IPv6, in decimal.
+ports_in_use() {
+    {
+        cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk 'NR > 1 && $4 == "0A" { split($2, a, ":"); print a[2] }'
+        cat /proc/net/udp /proc/net/udp6 2>/dev/null | awk 'NR > 1 { split($2, a, ":"); print a[2] }'
+    } | while read -r hex; do [ -n "$hex" ] && echo $((16#$hex)); done
+}
+
+# A port in 20000..59999 free for both TCP and UDP and not in the list given.
+pick_port() {
+    local taken port
+    taken=" $(ports_in_use | tr '\n' ' ') $* "
+    for _ in $(seq 1 200); do
+        port=$((20000 + RANDOM % 40000))
+        case $taken in *" $port "*) continue ;; esac
+        echo "$port"
+        return 0
+    done
+    echo "$(basename "$0"): no free port found" >&2
+    return 1
+}
+
+# Whether process $1 exists and is not a zombie (a daemon's zombie lingers
+# until init reaps it, which a container's init may do late or never).
+alive() {
+    local state
+    state=$(awk '{ sub(/^.*\) /, ""); print $1 }' "/proc/$1/stat" 2>/dev/null || true)
+    [ -n "$state" ] && [ "$state" != Z ]
+}
