@@ -245,10 +245,9 @@ DWORD INETKIT_CALL MxDoEvents(HCLIENT hClient, DWORD dwTimeoutMs) noexcept {
         std::size_t before = resolver.finished().size();
         do {
             resolver.poll(resolver.pending() ? until(end) : Milliseconds(0));
-            check_interrupted(object);
-            if (resolver.finished().size() != before) break;
+            if (resolver.finished().size() != before || resolver.interrupts() != object.interrupts_at_call) break;
         } while (resolver.pending() > 0 && Clock::now() < end);
-        deliver(object);
+        deliver(object); // the requests an interrupt canceled too, before saying so
         check_interrupted(object);
     });
 }
