@@ -9,6 +9,7 @@
 
 #include <inetkit/common.h>
 
+#include <string>
 #include <string_view>
 
 namespace inetkit::api {
@@ -63,5 +64,18 @@ DWORD error_string(DWORD code, LPSTR buffer, LPDWORD size) noexcept;
 
 // Throws INVALID_PARAMETER naming the argument when pointer is NULL.
 void require_argument(const void *pointer, const char *name);
+
+// An output structure that starts with the caller's dwSize: checks the
+// pointer and the size, then zeroes it keeping dwSize (later versions only
+// append members, so a larger dwSize is fine).
+template <class T> void prepare_output(T *out, const char *type_name, const char *argument) {
+    require_argument(out, argument);
+    if (out->dwSize < sizeof(T))
+        fail(INETKIT_ERROR_INVALID_PARAMETER, std::string(type_name) + ".dwSize is " + std::to_string(out->dwSize) +
+                                                  "; set it to sizeof(" + type_name + ") = " + std::to_string(sizeof(T)));
+    auto size = out->dwSize;
+    *out = T{};
+    out->dwSize = size;
+}
 
 } // namespace inetkit::api

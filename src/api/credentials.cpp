@@ -1,5 +1,7 @@
 #include "api/credentials.hpp"
 
+#include "api/barrier.hpp"
+
 #include "core/error.hpp"
 
 #include <cctype>
@@ -161,13 +163,7 @@ net::TlsSettings tls_settings(LPCSECURITYCREDENTIALS c, DWORD options, bool serv
 }
 
 void fill_security_info(const net::Connection &connection, INETSECURITYINFO *info) {
-    if (!info) fail(INETKIT_ERROR_INVALID_PARAMETER, "lpInfo is NULL");
-    if (info->dwSize < sizeof(INETSECURITYINFO))
-        fail(INETKIT_ERROR_INVALID_PARAMETER, "INETSECURITYINFO.dwSize is " + std::to_string(info->dwSize) +
-                                                  "; set it to sizeof(INETSECURITYINFO)");
-    DWORD size = info->dwSize;
-    std::memset(info, 0, sizeof *info);
-    info->dwSize = size;
+    prepare_output(info, "INETSECURITYINFO", "lpInfo");
     const net::TlsStream *tls = connection.tls();
     if (!tls) return;
     net::SecurityDetails d = tls->details();

@@ -56,12 +56,6 @@ template <std::size_t N> void copy_text(char (&target)[N], const std::string &te
     target[n] = '\0';
 }
 
-const char *status_description(std::uint32_t code) {
-    static const char *const texts[] = {"Ok", "Format error", "Server failure", "Name error", "Not implemented", "Refused"};
-    if (code == mx::status_no_answer) return "No answer";
-    return code < 6 ? texts[code] : "Unknown response code";
-}
-
 MXRECORD record_of(const mx::Result &result, std::size_t index) {
     const mx::Exchanger &exchanger = result.exchangers[index];
     MXRECORD record{};
@@ -77,7 +71,7 @@ MXRECORD record_of(const mx::Result &result, std::size_t index) {
     record.dwAddressCount = static_cast<DWORD>(exchanger.addresses.size());
     copy_text(record.szDomain, result.domain);
     copy_text(record.szMailServer, exchanger.name);
-    copy_text(record.szDescription, status_description(result.status_code));
+    copy_text(record.szDescription, mx::rcode_text(result.status_code));
     return record;
 }
 
@@ -121,6 +115,15 @@ void deliver(MxObject &object) {
         fire(object, *object.current);
         if (object.resolver.aborted()) fail(INETKIT_ERROR_CANCELED, "the resolver was destroyed in a callback");
     }
+}
+
+// Exchanger index of the current result; NOT_FOUND when there is none.
+const mx::Exchanger &exchanger_at(const MxObject &object, DWORD index) {
+    std::size_t count = object.current ? object.current->exchangers.size() : 0;
+    if (index >= count)
+        fail(INETKIT_ERROR_NOT_FOUND, "record " + std::to_string(index) + " does not exist; the result has " +
+                                          std::to_string(count));
+    return object.current->exchangers[index];
 }
 
 void check_interrupted(const MxObject &object) {
@@ -329,15 +332,9 @@ DWORD INETKIT_CALL MxGetNextTimeout(HCLIENT hClient, LPDWORD lpdwTimeoutMs) noex
 
 DWORD INETKIT_CALL MxGetResult(HCLIENT hClient, MXRESULT *lpResult) noexcept {
     return with_resolver(hClient, [&](MxObject &object) {
-        require_argument(lpResult, "lpResult");
-        if (lpResult->dwSize < sizeof(MXRESULT))
-            fail(INETKIT_ERROR_INVALID_PARAMETER, "MXRESULT.dwSize is " + std::to_string(lpResult->dwSize) +
-                                                      "; set it to sizeof(MXRESULT) = " + std::to_string(sizeof(MXRESULT)));
+        prepare_output(lpResult, "MXRESULT", "lpResult");
         if (!object.current) fail(INETKIT_ERROR_NOT_FOUND, "no request has finished on this handle yet");
         const mx::Result &result = *object.current;
-        DWORD size = lpResult->dwSize;
-        *lpResult = MXRESULT{};
-        lpResult->dwSize = size;
         lpResult->dwRequestId = result.request_id;
         lpResult->dwError = result.error;
         lpResult->dwStatusCode = result.status_code;
@@ -360,14 +357,8 @@ DWORD INETKIT_CALL MxGetRecordCount(HCLIENT hClient, LPDWORD lpdwCount) noexcept
 
 DWORD INETKIT_CALL MxGetRecord(HCLIENT hClient, DWORD dwIndex, MXRECORD *lpRecord) noexcept {
     return with_resolver(hClient, [&](MxObject &object) {
-        require_argument(lpRecord, "lpRecord");
-        if (lpRecord->dwSize < sizeof(MXRECORD))
-            fail(INETKIT_ERROR_INVALID_PARAMETER, "MXRECORD.dwSize is " + std::to_string(lpRecord->dwSize) +
-                                                      "; set it to sizeof(MXRECORD) = " + std::to_string(sizeof(MXRECORD)));
-        std::size_t count = object.current ? object.current->exchangers.size() : 0;
-        if (dwIndex >= count)
-            fail(INETKIT_ERROR_NOT_FOUND, "record " + std::to_string(dwIndex) + " does not exist; the result has " +
-                                              std::to_string(count));
+        prepare_output(lpRecord, "MXRECORD", "lpRecord");
+        exchanger_at(object, dwIndex);
         DWORD size = lpRecord->dwSize;
         *lpRecord = record_of(*object.current, dwIndex);
         lpRecord->dwSize = size;
@@ -376,15 +367,8 @@ DWORD INETKIT_CALL MxGetRecord(HCLIENT hClient, DWORD dwIndex, MXRECORD *lpRecor
 
 DWORD INETKIT_CALL MxGetRecordAddress(HCLIENT hClient, DWORD dwIndex, DWORD dwAddress, MXADDRESS *lpAddress) noexcept {
     return with_resolver(hClient, [&](MxObject &object) {
-        require_argument(lpAddress, "lpAddress");
-        if (lpAddress->dwSize < sizeof(MXADDRESS))
-            fail(INETKIT_ERROR_INVALID_PARAMETER, "MXADDRESS.dwSize is " + std::to_string(lpAddress->dwSize) +
-                                                      "; set it to sizeof(MXADDRESS) = " + std::to_string(sizeof(MXADDRESS)));
-        std::size_t count = object.current ? object.current->exchangers.size() : 0;
-        if (dwIndex >= count)
-            fail(INETKIT_ERROR_NOT_FOUND, "record " + std::to_string(dwIndex) + " does not exist; the result has " +
-                                              std::to_string(count));
-        const std::vector<mx::Address> &addresses = object.current->exchangers[dwIndex].addresses;
+        prepare_output(lpAddress, "MXADDRESS", "lpAddress");
+        const std::vector<mx::Address> &addresses = exchanger_at(object, dwIndex).addresses;
         if (dwAddress >= addresses.size())
             fail(INETKIT_ERROR_NOT_FOUND, "record " + std::to_string(dwIndex) + " has " + std::to_string(addresses.size()) +
                                               " addresses; there is no address " + std::to_string(dwAddress));

@@ -320,14 +320,8 @@ DWORD INETKIT_CALL PopListMessages(HCLIENT hClient, LPDWORD lpdwCount) noexcept 
 
 DWORD INETKIT_CALL PopGetMessageInfo(HCLIENT hClient, DWORD dwMessage, POPMESSAGEINFO *lpInfo) noexcept {
     return with_session(hClient, [&](Object &, pop::Session &session) {
-        require_argument(lpInfo, "lpInfo");
-        if (lpInfo->dwSize < sizeof(POPMESSAGEINFO))
-            fail(INETKIT_ERROR_INVALID_PARAMETER, "POPMESSAGEINFO.dwSize is " + std::to_string(lpInfo->dwSize) +
-                                                      "; set it to sizeof(POPMESSAGEINFO)");
+        prepare_output(lpInfo, "POPMESSAGEINFO", "lpInfo");
         const pop::MessageEntry &entry = session.entry(dwMessage);
-        DWORD size = lpInfo->dwSize;
-        std::memset(lpInfo, 0, sizeof *lpInfo);
-        lpInfo->dwSize = size;
         lpInfo->dwMessage = dwMessage;
         lpInfo->ullOctets = entry.octets;
         lpInfo->bDeleted = entry.deleted;

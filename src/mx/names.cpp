@@ -65,7 +65,9 @@ std::size_t utf8_fault(std::string_view text) {
 
 // Part of the caller's input for a message: in double quotes, control bytes,
 // '"', '\\' and bytes that are not valid UTF-8 escaped, long parts cut short.
-std::string quoted(std::string_view text) {
+} // namespace
+
+std::string quote_for_message(std::string_view text) {
     static const char digits[] = "0123456789ABCDEF";
     std::string out = "\"";
     std::size_t i = 0;
@@ -96,6 +98,8 @@ std::string quoted(std::string_view text) {
     return out + "\"";
 }
 
+namespace {
+
 [[noreturn]] void refuse(const std::string &message) { fail(INETKIT_ERROR_INVALID_PARAMETER, message); }
 
 std::string byte_name(unsigned char c) {
@@ -107,14 +111,14 @@ std::string byte_name(unsigned char c) {
 }
 
 void refuse_empty_label(std::string_view shown) {
-    refuse("the domain " + quoted(shown) + " has an empty label (a leading dot or two dots in a row)");
+    refuse("the domain " + quote_for_message(shown) + " has an empty label (a leading dot or two dots in a row)");
 }
 
 // An A-label or ASCII domain: labels of 1-63 bytes of letters, digits, '-'
 // and '_', 1-253 bytes in all. `shown` is what the caller wrote.
 void check_ascii_domain(std::string_view domain, std::string_view shown) {
     if (domain.size() > max_domain)
-        refuse("the domain " + quoted(shown) + " is " + std::to_string(domain.size()) + " bytes long; at most " +
+        refuse("the domain " + quote_for_message(shown) + " is " + std::to_string(domain.size()) + " bytes long; at most " +
                std::to_string(max_domain) + " are allowed");
     std::size_t start = 0;
     for (;;) {
@@ -122,12 +126,12 @@ void check_ascii_domain(std::string_view domain, std::string_view shown) {
         std::string_view label = domain.substr(start, dot == std::string_view::npos ? dot : dot - start);
         if (label.empty()) refuse_empty_label(shown);
         if (label.size() > max_label)
-            refuse("the domain " + quoted(shown) + " has a label of " + std::to_string(label.size()) +
-                   " bytes; at most 63 are allowed: " + quoted(label));
+            refuse("the domain " + quote_for_message(shown) + " has a label of " + std::to_string(label.size()) +
+                   " bytes; at most 63 are allowed: " + quote_for_message(label));
         for (char ch : label) {
             unsigned char c = static_cast<unsigned char>(ch);
             if (!is_letter_digit(c) && c != '-' && c != '_')
-                refuse("the domain " + quoted(shown) + " holds " + byte_name(c) +
+                refuse("the domain " + quote_for_message(shown) + " holds " + byte_name(c) +
                        ", which is not a letter, digit, '-' or '_'");
         }
         if (dot == std::string_view::npos) return;
@@ -138,7 +142,7 @@ void check_ascii_domain(std::string_view domain, std::string_view shown) {
 MailTarget literal(std::string_view domain) {
     // RFC 5321 section 4.1.3; the "IPv6:" tag is case-insensitive like all ABNF strings.
     if (domain.size() < 2 || domain.back() != ']')
-        refuse("the address literal " + quoted(domain) + " does not end with ']'");
+        refuse("the address literal " + quote_for_message(domain) + " does not end with ']'");
     std::string inner(domain.substr(1, domain.size() - 2));
     MailTarget target;
     target.kind = MailTarget::Kind::Literal;
@@ -154,15 +158,15 @@ MailTarget literal(std::string_view domain) {
     if (v6) {
         std::string address = inner.substr(tag.size());
         if (inet_pton(AF_INET6, address.c_str(), bytes) != 1)
-            refuse("the address literal " + quoted(domain) + " does not hold a valid IPv6 address");
+            refuse("the address literal " + quote_for_message(domain) + " does not hold a valid IPv6 address");
         inet_ntop(AF_INET6, bytes, text, sizeof text);
         target.family = 6;
     } else {
         if (inner.find(':') != std::string::npos)
-            refuse("the address literal " + quoted(domain) + " is neither IPv4 nor \"IPv6:\" followed by an address");
+            refuse("the address literal " + quote_for_message(domain) + " is neither IPv4 nor \"IPv6:\" followed by an address");
         // glibc's inet_pton takes only four decimal parts, without leading zeros.
         if (inet_pton(AF_INET, inner.c_str(), bytes) != 1)
-            refuse("the address literal " + quoted(domain) + " does not hold a valid IPv4 address");
+            refuse("the address literal " + quote_for_message(domain) + " does not hold a valid IPv4 address");
         inet_ntop(AF_INET, bytes, text, sizeof text);
         target.family = 4;
     }
@@ -179,7 +183,7 @@ MailTarget domain_target(std::string_view domain, bool use_idn) {
     std::string_view shown = domain;
     // One trailing dot names the same domain, fully qualified.
     if (domain.back() == '.') domain.remove_suffix(1);
-    if (domain.empty()) refuse("the domain " + quoted(shown) + " is the root, which is not a mail domain");
+    if (domain.empty()) refuse("the domain " + quote_for_message(shown) + " is the root, which is not a mail domain");
 
     bool ascii = true;
     for (char ch : domain) ascii = ascii && static_cast<unsigned char>(ch) < 0x80;
@@ -193,7 +197,7 @@ MailTarget domain_target(std::string_view domain, bool use_idn) {
         return target;
     }
     if (!use_idn)
-        refuse("the domain " + quoted(shown) + " is internationalised (non-ASCII) and UseIDN is off");
+        refuse("the domain " + quote_for_message(shown) + " is internationalised (non-ASCII) and UseIDN is off");
     // Empty labels are refused before libidn2, which reports them less
     // clearly; lengths only count once converted (a UTF-8 label may be
     // longer than its A-label).
@@ -204,11 +208,11 @@ MailTarget domain_target(std::string_view domain, bool use_idn) {
                             IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
     std::unique_ptr<std::uint8_t, Idn2Free> owner(converted);
     if (rc != IDN2_OK || !converted)
-        refuse("the domain " + quoted(shown) + " is not a valid internationalised name: " + idn2_strerror(rc));
+        refuse("the domain " + quote_for_message(shown) + " is not a valid internationalised name: " + idn2_strerror(rc));
     std::string ace(reinterpret_cast<const char *>(converted));
     // UTS 46 maps some dots (U+3002 ...) to '.', so the result is checked again.
     if (!ace.empty() && ace.back() == '.') ace.pop_back();
-    if (ace.empty()) refuse("the domain " + quoted(shown) + " is the root, which is not a mail domain");
+    if (ace.empty()) refuse("the domain " + quote_for_message(shown) + " is the root, which is not a mail domain");
     check_ascii_domain(ace, shown);
     for (char &ch : ace)
         if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
@@ -237,12 +241,12 @@ MailTarget parse_mail_target(std::string_view input, bool use_idn) {
     for (std::size_t i = 0; i < input.size(); ++i) {
         unsigned char c = static_cast<unsigned char>(input[i]);
         if (c < 0x20 || c == 0x7F)
-            refuse("the address " + quoted(input) + " holds the control byte " + byte_name(c) + " at offset " +
+            refuse("the address " + quote_for_message(input) + " holds the control byte " + byte_name(c) + " at offset " +
                    std::to_string(i));
     }
     std::size_t bad = utf8_fault(input);
     if (bad != std::string_view::npos)
-        refuse("the address " + quoted(input) + " is not valid UTF-8 (byte " +
+        refuse("the address " + quote_for_message(input) + " is not valid UTF-8 (byte " +
                byte_name(static_cast<unsigned char>(input[bad])) + " at offset " + std::to_string(bad) + ")");
 
     std::string_view domain = input;
@@ -251,22 +255,22 @@ MailTarget parse_mail_target(std::string_view input, bool use_idn) {
         std::size_t i = 1;
         for (; i < input.size() && input[i] != '"'; ++i)
             if (input[i] == '\\') ++i;
-        if (i >= input.size()) refuse("the address " + quoted(input) + " has an unterminated quoted local part");
+        if (i >= input.size()) refuse("the address " + quote_for_message(input) + " has an unterminated quoted local part");
         if (i + 1 >= input.size() || input[i + 1] != '@')
-            refuse("the address " + quoted(input) + " has no '@' after its quoted local part");
+            refuse("the address " + quote_for_message(input) + " has no '@' after its quoted local part");
         domain = input.substr(i + 2);
     } else if (std::size_t at = input.find('@'); at != std::string_view::npos) {
         std::string_view local = input.substr(0, at);
-        if (local.empty()) refuse("the address " + quoted(input) + " has an empty local part");
+        if (local.empty()) refuse("the address " + quote_for_message(input) + " has an empty local part");
         for (char ch : local)
             if (!local_byte(static_cast<unsigned char>(ch)))
-                refuse("the local part " + quoted(local) + " holds " + byte_name(static_cast<unsigned char>(ch)) +
+                refuse("the local part " + quote_for_message(local) + " holds " + byte_name(static_cast<unsigned char>(ch)) +
                        "; such a local part must be quoted");
         domain = input.substr(at + 1);
         if (domain.find('@') != std::string_view::npos)
-            refuse("the address " + quoted(input) + " has more than one '@' outside a quoted local part");
+            refuse("the address " + quote_for_message(input) + " has more than one '@' outside a quoted local part");
     }
-    if (domain.empty()) refuse("the address " + quoted(input) + " has an empty domain");
+    if (domain.empty()) refuse("the address " + quote_for_message(input) + " has an empty domain");
     if (domain.front() == '[') return literal(domain);
     return domain_target(domain, use_idn);
 }

@@ -39,4 +39,8 @@ MailTarget parse_mail_target(std::string_view input, bool use_idn);
 // as in "192.0.2.1"). The root ("") is not a host name.
 bool is_host_name(std::string_view name);
 
+// Part of a caller's or a server's text for an error message: in double
+// quotes; control bytes, '"', backslash and invalid UTF-8 escaped; cut at 64 bytes.
+std::string quote_for_message(std::string_view text);
+
 } // namespace inetkit::mx

@@ -151,24 +151,6 @@ ares_ssize_t send_socket(ares_socket_t fd, const iovec *vector, int count, void 
 
 const ares_socket_functions socket_functions = {open_socket, close_socket, connect_socket, receive_socket, send_socket};
 
-const char *rcode_text(unsigned rcode) {
-    static const char *const texts[] = {"Ok", "Format error", "Server failure", "Name error", "Not implemented", "Refused"};
-    return rcode < 6 ? texts[rcode] : "Unknown response code";
-}
-
-std::string quoted(std::string_view text) {
-    std::string out = "\"";
-    for (unsigned char c : text.substr(0, 80)) {
-        if (c >= 0x20 && c < 0x7f && c != '"') out += static_cast<char>(c);
-        else {
-            char hex[8];
-            std::snprintf(hex, sizeof hex, "\\x%02x", c);
-            out += hex;
-        }
-    }
-    return out + "\"";
-}
-
 // Where the CNAME chain that starts at name ends inside one answer. Sets
 // *alias when it moved, and *loop when a name came back (or the chain is
 // longer than 16 aliases, which no sane zone needs).
@@ -194,7 +176,20 @@ std::uint32_t millis_between(Clock::time_point from, Clock::time_point to) {
     return static_cast<std::uint32_t>(std::clamp<long long>(ms, 0, 0xFFFFFFFE));
 }
 
+// A or AAAA first, as UseIPv6 prefers.
+void sort_addresses(std::vector<Address> &addresses, Ipv6Use use_ipv6) {
+    std::stable_sort(addresses.begin(), addresses.end(), [&](const Address &a, const Address &b) {
+        return use_ipv6 == Ipv6Use::On ? a.family > b.family : a.family < b.family;
+    });
+}
+
 } // namespace
+
+const char *rcode_text(std::uint32_t rcode) noexcept {
+    static const char *const texts[] = {"Ok", "Format error", "Server failure", "Name error", "Not implemented", "Refused"};
+    if (rcode == status_no_answer) return "No answer";
+    return rcode < 6 ? texts[rcode] : "Unknown response code";
+}
 
 // ---- lifetime and settings ----
 
@@ -329,6 +324,7 @@ void Resolver::build_channel() {
         fail(status == ARES_ENOMEM ? INETKIT_ERROR_NOT_ENOUGH_MEMORY : INETKIT_ERROR_INVALID_PARAMETER,
              "c-ares refused the DNS servers " + csv + ": " + ares_strerror(status));
     }
+    servers_text_ = format_server_list(servers);
     channel_dirty_ = false;
 }
 
@@ -482,7 +478,7 @@ void Resolver::send(Request &request, const std::string &name, std::uint16_t typ
                                    static_cast<int>(settings_.max_packet_size));
     if (status != ARES_SUCCESS)
         fail(status == ARES_ENOMEM ? INETKIT_ERROR_NOT_ENOUGH_MEMORY : INETKIT_ERROR_INVALID_PARAMETER,
-             "cannot build a query for " + quoted(name) + ": " + ares_strerror(status));
+             "cannot build a query for " + quote_for_message(name) + ": " + ares_strerror(status));
     auto *query = new (std::nothrow) Query{this, request.serial, kind, index};
     if (!query) {
         ares_free_string(packet);
@@ -527,7 +523,7 @@ ErrorCode Resolver::failure_code(int status) const {
 }
 
 std::string Resolver::failure_text(int status) const {
-    std::string servers = format_server_list(effective_servers());
+    const std::string &servers = servers_text_;
     switch (status) {
     case ARES_ETIMEOUT:
         return "no answer from " + servers + " after " + std::to_string(settings_.retries + 1) + " tries";
@@ -665,7 +661,7 @@ void Resolver::handle_mx(Request &request, const Answer &answer) {
     if (exchangers.empty()) {
         finish(request, INETKIT_ERROR_DNS_BAD_NAME, domain + ": none of the " + std::to_string(records.size()) +
                                                         " mail exchangers in the answer from " + answer.server +
-                                                        " is a valid host name (" + quoted(first_invalid) + ")");
+                                                        " is a valid host name (" + quote_for_message(first_invalid) + ")");
         return;
     }
     // Sorted by name first, so a seeded shuffle gives the same order whatever
@@ -738,9 +734,7 @@ void Resolver::handle_address(Request &request, const Answer &answer) {
         exchanger.ttl = UINT32_MAX;
         for (const Address &address : request.implicit_addresses) exchanger.ttl = std::min(exchanger.ttl, address.ttl);
         exchanger.addresses = std::move(request.implicit_addresses);
-        std::stable_sort(exchanger.addresses.begin(), exchanger.addresses.end(), [&](const Address &a, const Address &b) {
-            return settings_.use_ipv6 == Ipv6Use::On ? a.family > b.family : a.family < b.family;
-        });
+        sort_addresses(exchanger.addresses, settings_.use_ipv6);
         result.exchangers.push_back(std::move(exchanger));
         finish_ok(request);
         return;
@@ -751,9 +745,7 @@ void Resolver::handle_address(Request &request, const Answer &answer) {
     if (--request.address_pending > 0) return;
     for (Exchanger &each : request.result.exchangers) {
         if (each.addresses.empty()) each.flags |= record_no_address;
-        std::stable_sort(each.addresses.begin(), each.addresses.end(), [&](const Address &a, const Address &b) {
-            return settings_.use_ipv6 == Ipv6Use::On ? a.family > b.family : a.family < b.family;
-        });
+        sort_addresses(each.addresses, settings_.use_ipv6);
     }
     finish_ok(request);
 }
@@ -807,8 +799,7 @@ void Resolver::expire_deadlines() {
     while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
         auto [deadline, serial] = *deadlines_.begin();
         Request &request = *requests_.at(serial);
-        std::string servers = format_server_list(effective_servers());
-        finish(request, INETKIT_ERROR_TRY_AGAIN, request.result.domain + ": no answer from " + servers + " within " +
+        finish(request, INETKIT_ERROR_TRY_AGAIN, request.result.domain + ": no answer from " + servers_text_ + " within " +
                                                      std::to_string(millis_between(request.started, deadline)) + " ms");
     }
 }

@@ -33,6 +33,9 @@ using Milliseconds = std::chrono::milliseconds;
 
 constexpr std::uint32_t status_no_answer = 0xFFFFFFFFu;
 
+// The text of a DNS RCODE ("Ok", "Format error", ... "Refused"), or "No answer".
+const char *rcode_text(std::uint32_t rcode) noexcept;
+
 // Flags, as the public MX_RECORD_* / MX_RESULT_* values.
 enum RecordFlag : std::uint32_t { record_implicit = 1, record_literal = 2, record_alias = 4, record_no_address = 8 };
 enum ResultFlag : std::uint32_t { result_authoritative = 1, result_cname = 2, result_truncated = 4, result_dropped = 8 };
@@ -149,6 +152,7 @@ private:
     Settings settings_;
     ares_channeldata *channel_ = nullptr;
     bool channel_dirty_ = true;
+    std::string servers_text_; // the channel's servers, for messages
     int epoll_fd_ = -1;
     int wake_fd_ = -1;  // eventfd: interrupt / abort
     int timer_fd_ = -1; // timerfd: the next timed work, for event loops

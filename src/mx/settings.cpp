@@ -1,6 +1,7 @@
 #include "mx/settings.hpp"
 
 #include "core/error.hpp"
+#include "mx/names.hpp"
 
 #include <ares.h>
 #include <idn2.h>
@@ -21,32 +22,20 @@ bool same_name(std::string_view a, std::string_view b) {
            });
 }
 
-std::string quoted(std::string_view text) {
-    std::string out = "\"";
-    for (unsigned char c : text.substr(0, 64)) {
-        if (c >= 0x20 && c < 0x7f) out += static_cast<char>(c);
-        else {
-            char hex[8];
-            std::snprintf(hex, sizeof hex, "\\x%02x", c);
-            out += hex;
-        }
-    }
-    return out + (text.size() > 64 ? "...\"" : "\"");
-}
 
 std::uint64_t number(std::string_view name, std::string_view value, std::uint64_t low, std::uint64_t high) {
     std::uint64_t result = 0;
     auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), result);
     if (value.empty() || error != std::errc() || end != value.data() + value.size() || result < low || result > high)
         fail(INETKIT_ERROR_INVALID_PARAMETER, std::string(name) + " is a number from " + std::to_string(low) + " to " +
-                                                  std::to_string(high) + ", not " + quoted(value));
+                                                  std::to_string(high) + ", not " + quote_for_message(value));
     return result;
 }
 
 bool on_off(std::string_view name, std::string_view value) {
     if (same_name(value, "on") || value == "1" || same_name(value, "true")) return true;
     if (same_name(value, "off") || value == "0" || same_name(value, "false")) return false;
-    fail(INETKIT_ERROR_INVALID_PARAMETER, std::string(name) + " is on or off, not " + quoted(value));
+    fail(INETKIT_ERROR_INVALID_PARAMETER, std::string(name) + " is on or off, not " + quote_for_message(value));
 }
 
 const char *on_off(bool value) { return value ? "on" : "off"; }
@@ -71,11 +60,11 @@ ServerAddress parse_server(std::string_view entry) {
     std::string port;
     if (!text.empty() && text.front() == '[') { // [v6] or [v6]:port
         std::size_t close = text.find(']');
-        if (close == std::string::npos) fail(INETKIT_ERROR_INVALID_PARAMETER, "DNS server " + quoted(text) + " lacks its ']'");
+        if (close == std::string::npos) fail(INETKIT_ERROR_INVALID_PARAMETER, "DNS server " + quote_for_message(text) + " lacks its ']'");
         server.address = text.substr(1, close - 1);
         std::string rest = text.substr(close + 1);
         if (!rest.empty()) {
-            if (rest.front() != ':') fail(INETKIT_ERROR_INVALID_PARAMETER, "DNS server " + quoted(text) + " is malformed");
+            if (rest.front() != ':') fail(INETKIT_ERROR_INVALID_PARAMETER, "DNS server " + quote_for_message(text) + " is malformed");
             port = rest.substr(1);
         }
     } else if (std::count(text.begin(), text.end(), ':') == 1) { // v4:port
@@ -88,7 +77,7 @@ ServerAddress parse_server(std::string_view entry) {
     server.family = address_family(server.address);
     if (server.family == 0)
         fail(INETKIT_ERROR_INVALID_PARAMETER,
-             "DNS server " + quoted(text) + " is not a numeric IPv4 or IPv6 address (host names are not accepted)");
+             "DNS server " + quote_for_message(text) + " is not a numeric IPv4 or IPv6 address (host names are not accepted)");
     if (!port.empty() || text.back() == ':') server.port = static_cast<std::uint16_t>(number("the DNS server's port", port, 1, 65535));
     return server;
 }
@@ -157,7 +146,7 @@ void Settings::set(std::string_view name, std::string_view value) {
     if (is("LocalHost")) {
         std::string address = trimmed(value);
         if (!address.empty() && address_family(address) == 0)
-            fail(INETKIT_ERROR_INVALID_PARAMETER, "LocalHost " + quoted(value) + " is not a numeric IPv4 or IPv6 address");
+            fail(INETKIT_ERROR_INVALID_PARAMETER, "LocalHost " + quote_for_message(value) + " is not a numeric IPv4 or IPv6 address");
         local_host = address;
     } else if (is("LocalPort")) {
         local_port = static_cast<std::uint16_t>(number(name, value, 0, 65535));
@@ -165,7 +154,7 @@ void Settings::set(std::string_view name, std::string_view value) {
         if (same_name(value, "auto")) use_ipv6 = Ipv6Use::Auto;
         else if (same_name(value, "on")) use_ipv6 = Ipv6Use::On;
         else if (same_name(value, "off")) use_ipv6 = Ipv6Use::Off;
-        else fail(INETKIT_ERROR_INVALID_PARAMETER, "UseIPv6 is auto, on or off, not " + quoted(value));
+        else fail(INETKIT_ERROR_INVALID_PARAMETER, "UseIPv6 is auto, on or off, not " + quote_for_message(value));
     } else if (is("MaxPacketSize")) {
         std::uint64_t size = number(name, value, 0, 4096);
         if (size != 0 && size < 512) fail(INETKIT_ERROR_INVALID_PARAMETER, "MaxPacketSize is 0 (no EDNS) or 512 to 4096");
@@ -180,7 +169,7 @@ void Settings::set(std::string_view name, std::string_view value) {
         if (same_name(value, "auto")) connection_mode = ConnectionMode::Auto;
         else if (same_name(value, "udp")) connection_mode = ConnectionMode::Udp;
         else if (same_name(value, "tcp")) connection_mode = ConnectionMode::Tcp;
-        else fail(INETKIT_ERROR_INVALID_PARAMETER, "ConnectionMode is auto, udp or tcp, not " + quoted(value));
+        else fail(INETKIT_ERROR_INVALID_PARAMETER, "ConnectionMode is auto, udp or tcp, not " + quote_for_message(value));
     } else if (is("ImplicitMX")) {
         implicit_mx = on_off(name, value);
     } else if (is("UseIDN")) {
@@ -208,7 +197,7 @@ void Settings::set(std::string_view name, std::string_view value) {
             fail(INETKIT_ERROR_INVALID_PARAMETER, "ResolvConf is a file path");
         resolv_conf = std::string(value);
     } else {
-        fail(INETKIT_ERROR_INVALID_PARAMETER, "unknown setting " + quoted(name));
+        fail(INETKIT_ERROR_INVALID_PARAMETER, "unknown setting " + quote_for_message(name));
     }
 }
 
@@ -235,7 +224,7 @@ std::string Settings::get(std::string_view name) const {
         return std::string("inetkit ") + INETKIT_VERSION_STRING + "; c-ares " + ares_version(nullptr) + "; libidn2 " +
                idn2_check_version(nullptr);
     if (is("ResolvConf")) return resolv_conf;
-    fail(INETKIT_ERROR_INVALID_PARAMETER, "unknown setting " + quoted(name));
+    fail(INETKIT_ERROR_INVALID_PARAMETER, "unknown setting " + quote_for_message(name));
 }
 
 } // namespace inetkit::mx
