@@ -17,6 +17,7 @@
 #define _GNU_SOURCE
 #endif
 
+#include "dns_fixture.h"
 #include "inetkit_test.h"
 #include "dns_script.h"
 
@@ -38,110 +39,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
-#ifndef INETKIT_SOURCE_DIR
-#define INETKIT_SOURCE_DIR ""
-#endif
-#ifndef PATH_MAX
-#define PATH_MAX 4096
-#endif
-
-extern char **environ;
-
-/* ---- the Knot + unbound fixture --------------------------------------------------------- */
-
-static char dns_dir_[512];
-static unsigned knot_port_, unbound_port_;
-static int knot_ipv6_;
-static char knot_[64], unbound_[64]; /* "127.0.0.1:PORT" */
 static char self_path_[PATH_MAX];
-
-static const char *source_dir(void) {
-    const char *source = getenv("INETKIT_SOURCE_DIR");
-    if (source == NULL || *source == '\0') source = INETKIT_SOURCE_DIR;
-    return source;
-}
-
-/* Runs `bash tests/mx/dns.sh ARGS...` and returns its exit status (-1 if it did not exit). */
-static int dns_script_run(const char *a1, const char *a2, const char *a3) {
-    char script[PATH_MAX];
-    snprintf(script, sizeof script, "%s/tests/mx/dns.sh", source_dir());
-    char *argv[] = {(char *)"bash", script, (char *)a1, (char *)a2, (char *)a3, NULL};
-    posix_spawnattr_t attr;
-    sigset_t pipe_only;
-    posix_spawnattr_init(&attr);
-    sigemptyset(&pipe_only);
-    sigaddset(&pipe_only, SIGPIPE);
-    posix_spawnattr_setsigdefault(&attr, &pipe_only);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
-    pid_t pid;
-    int rc = posix_spawnp(&pid, "bash", NULL, &attr, argv, environ);
-    posix_spawnattr_destroy(&attr);
-    if (rc != 0) {
-        fprintf(stderr, "test_mx: cannot run bash: %s\n", strerror(rc));
-        return -1;
-    }
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) return -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static int remove_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw) {
-    (void)sb; (void)type; (void)ftw;
-    return remove(path);
-}
-
-static unsigned read_number_file(const char *name) {
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/%s", dns_dir_, name);
-    FILE *f = fopen(path, "r");
-    if (f == NULL) return 0;
-    unsigned v = 0;
-    if (fscanf(f, "%u", &v) != 1) v = 0;
-    fclose(f);
-    return v;
-}
-
-static void dns_fixture_stop(void) {
-    if (dns_dir_[0] == '\0') return;
-    dns_script_run("stop", dns_dir_, NULL);
-    if (getenv("INETKIT_KEEP_DNS") != NULL) fprintf(stderr, "test_mx: DNS fixture kept in %s\n", dns_dir_);
-    else nftw(dns_dir_, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-    dns_dir_[0] = '\0';
-}
-
-static int dns_fixture_start(void) {
-    if (*source_dir() == '\0') {
-        fprintf(stderr, "test_mx: set INETKIT_SOURCE_DIR to the repository root\n");
-        return -1;
-    }
-    const char *tmp = getenv("TMPDIR");
-    if (tmp == NULL || *tmp == '\0' || strlen(tmp) > 40) tmp = "/tmp";
-    snprintf(dns_dir_, sizeof dns_dir_, "%s/inetkit-dns-XXXXXX", tmp);
-    if (mkdtemp(dns_dir_) == NULL) {
-        fprintf(stderr, "test_mx: mkdtemp %s: %s\n", dns_dir_, strerror(errno));
-        dns_dir_[0] = '\0';
-        return -1;
-    }
-    char me[32];
-    snprintf(me, sizeof me, "%ld", (long)getpid());
-    if (dns_script_run("start", dns_dir_, me) != 0) {
-        fprintf(stderr, "test_mx: dns.sh start %s failed\n", dns_dir_);
-        dns_fixture_stop();
-        return -1;
-    }
-    knot_port_ = read_number_file("knot.port");
-    unbound_port_ = read_number_file("unbound.port");
-    knot_ipv6_ = (int)read_number_file("knot.ipv6");
-    if (knot_port_ == 0 || unbound_port_ == 0) {
-        fprintf(stderr, "test_mx: no ports in %s\n", dns_dir_);
-        dns_fixture_stop();
-        return -1;
-    }
-    snprintf(knot_, sizeof knot_, "127.0.0.1:%u", knot_port_);
-    snprintf(unbound_, sizeof unbound_, "127.0.0.1:%u", unbound_port_);
-    return 0;
-}
 
 static int group_setup(void **state) {
     (void)state;
