@@ -1248,6 +1248,74 @@ static void test_system_servers(void **state) {
     CHECK(strstr(list, first) != NULL, "servers '%s' lack resolv.conf's %s", list, first);
 }
 
+/* E60: a hostile resolv.conf (a NUL first byte, a 1 MB line, 100,000 lines, binary noise, a
+   directory) costs nothing: the file is read with caps, and what cannot be read means no server. */
+static void write_file(const char *path, const void *data, size_t n) {
+    FILE *f = fopen(path, "wb");
+    CHECK(f != NULL && fwrite(data, 1, n, f) == n, "cannot write %s", path);
+    fclose(f);
+}
+
+static void test_E60_hostile_resolv_conf(void **state) {
+    (void)state;
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/hostile-resolv.conf", dns_dir_);
+    char setting[PATH_MAX + 16];
+    snprintf(setting, sizeof setting, "ResolvConf=%s", path);
+    HCLIENT h = track(MxCreate(MX_OPTION_NONE));
+    MX_OK(MxSetDnsPort(h, knot_port_));
+
+    /* A NUL-led line is skipped; the good line after it is used. */
+    static const char nul_first[] = "\0nameserver 192.0.2.1\nnameserver 127.0.0.1\n";
+    write_file(path, nul_first, sizeof nul_first - 1);
+    MX_OK(MxConfig(h, setting)); /* the file is read when the channel is (re)built */
+    EXPECT_OK(resolve(h, "multi.mx.test"), 5);
+
+    /* A 1 MB line: nothing after it is within the 64 KiB read cap, so there is no server. */
+    size_t big = 1u << 20;
+    char *text = malloc(big + 64);
+    CHECK(text != NULL, "out of memory");
+    memset(text, 'x', big);
+    strcpy(text + big, "\nnameserver 127.0.0.1\n");
+    write_file(path, text, strlen(text));
+    MX_OK(MxConfig(h, setting));
+    outcome *o = resolve(h, "multi.mx.test");
+    CHECK(o->rc == INETKIT_ERROR_NO_DNS_SERVER && strstr(o->message, path) != NULL, "1 MB line: %s (%s)",
+          describe_outcome(o), o->message);
+
+    /* 100,000 nameserver lines: capped, and the first ones are used. */
+    size_t used = 0;
+    for (int i = 0; i < 100000; ++i) {
+        if (used + 32 > big) break;
+        used += (size_t)sprintf(text + used, "nameserver 127.0.0.%d\n", 1 + i % 200);
+    }
+    write_file(path, text, used);
+    MX_OK(MxConfig(h, setting));
+    EXPECT_OK(resolve(h, "multi.mx.test"), 5);
+    char list[4096];
+    get_string(MxGetDnsServer, h, list, sizeof list);
+    int servers = 1;
+    for (const char *c = list; *c; ++c) servers += *c == ',';
+    CHECK(servers <= 32, "%d servers from a 100,000-line file: %s", servers, list);
+
+    /* Binary noise: no server, no crash. */
+    unsigned seed = 60;
+    for (size_t i = 0; i < 65536; ++i) text[i] = (char)(rand_r(&seed) & 0xff);
+    write_file(path, text, 65536);
+    MX_OK(MxConfig(h, setting));
+    o = resolve(h, "multi.mx.test");
+    CHECK(o->rc == INETKIT_ERROR_NO_DNS_SERVER || o->rc == 0, "noise: %s", describe_outcome(o));
+    free(text);
+
+    /* A directory, and a file that does not exist. */
+    snprintf(setting, sizeof setting, "ResolvConf=%s", dns_dir_);
+    MX_OK(MxConfig(h, setting));
+    CHECK(resolve(h, "multi.mx.test")->rc == INETKIT_ERROR_NO_DNS_SERVER, "a directory as resolv.conf");
+    snprintf(setting, sizeof setting, "ResolvConf=%s/none", dns_dir_);
+    MX_OK(MxConfig(h, setting));
+    CHECK(resolve(h, "multi.mx.test")->rc == INETKIT_ERROR_NO_DNS_SERVER, "a missing resolv.conf");
+}
+
 /* ==== asynchronous use ============================================================================ */
 
 static void test_async_pull(void **state) {
@@ -3261,6 +3329,7 @@ int main(int argc, char **argv) {
         /* API surface */
         T(test_config_settings),
         T(test_config_effects),
+        T(test_E60_hostile_resolv_conf),
         T(test_reset_restores_defaults),
         T(test_fresh_handle),
         T(test_handle_misuse),
