@@ -278,6 +278,62 @@ static void test_close_listener_during_accept(void **state) {
     assert_true(a.code == INETKIT_ERROR_CANCELED || a.code == INETKIT_ERROR_INVALID_HANDLE);
 }
 
+/* ---- the owner thread ends without closing its handle (catalogue G82) ---------------- */
+
+struct orphan {
+    HCLIENT handle;
+    UINT port;
+    DWORD tid;
+};
+
+static void *connect_and_exit(void *arg) {
+    struct orphan *o = arg;
+    o->tid = current_tid();
+    o->handle = InetConnect("127.0.0.1", o->port, 5, INET_OPTION_NONE, NULL);
+    return NULL; /* the handle is neither closed nor handed on */
+}
+
+static void test_owner_thread_exits(void **state) {
+    (void)state;
+    HCLIENT listener = InetListen("127.0.0.1", 0, 0, INET_OPTION_NONE, NULL);
+    assert_valid_handle(listener);
+    struct orphan o = {.handle = INVALID_CLIENT};
+    assert_ok(InetGetLocalAddress(listener, NULL, NULL, &o.port));
+    pthread_join(start(connect_and_exit, &o), NULL);
+    assert_valid_handle(o.handle);
+    HCLIENT server = InetAccept(listener, 5, INET_OPTION_NONE);
+    assert_valid_handle(server);
+
+    /* Still owned by the thread that is gone: refused, naming that thread, and unchanged. */
+    DWORD n;
+    assert_fails_with(InetGetBytesAvailable(o.handle, &n), INETKIT_ERROR_WRONG_THREAD);
+    char owner[32];
+    snprintf(owner, sizeof owner, "thread %u", (unsigned)o.tid);
+    assert_non_null(strstr(last_message(), owner));
+
+    /* Any thread may adopt it (AttachThread returns the old owner) and use it... */
+    assert_int_equal(InetAttachThread(o.handle, 0), o.tid);
+    assert_ok(InetWriteLine(server, "adopted"));
+    char line[32];
+    assert_ok(InetReadLine(o.handle, line, sizeof line, &n));
+    assert_string_equal(line, "adopted");
+    assert_ok(InetDisconnect(o.handle));
+
+    /* ...or close it without adopting it: close works from any thread. */
+    pthread_join(start(connect_and_exit, &o), NULL);
+    assert_valid_handle(o.handle);
+    HCLIENT second = InetAccept(listener, 5, INET_OPTION_NONE);
+    assert_valid_handle(second);
+    assert_ok(InetDisconnect(o.handle));
+    assert_fails_with(InetGetBytesAvailable(o.handle, &n), INETKIT_ERROR_INVALID_HANDLE);
+    /* The peer sees the close. */
+    assert_ok(InetRead(second, line, sizeof line, &n));
+    assert_int_equal(n, 0);
+    InetDisconnect(second);
+    InetDisconnect(server);
+    InetDisconnect(listener);
+}
+
 /* ---- per-thread errors ------------------------------------------------------------ */
 
 enum { ERROR_THREADS = 8 };
@@ -386,6 +442,7 @@ int main(void) {
         cmocka_unit_test(test_cancel_during_blocked_read),
         cmocka_unit_test(test_cancel_without_call_has_no_effect),
         cmocka_unit_test(test_close_listener_during_accept),
+        cmocka_unit_test(test_owner_thread_exits),
         cmocka_unit_test(test_errors_are_per_thread),
         cmocka_unit_test(test_handle_churn),
     };
