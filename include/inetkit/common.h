@@ -45,6 +45,11 @@
  *   handle. A call on the same handle from inside its own callback fails with
  *   INETKIT_ERROR_REENTRANT_CALL, except for disconnect and cancel. Once the
  *   call that unregisters a callback returns, the callback is not called again.
+ *   A callback written in C++ that throws does not unwind into the library:
+ *   the exception is caught where the callback returns and the call fails with
+ *   INETKIT_ERROR_CALLBACK_FAILED (a retrieval is then out of step: disconnect;
+ *   an Mx request whose callback threw counts as delivered, the others stay
+ *   queued). A certificate verification or PSK callback that throws rejects.
  */
 #ifndef INETKIT_COMMON_H
 #define INETKIT_COMMON_H

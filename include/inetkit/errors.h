@@ -64,6 +64,7 @@
     X(CERTIFICATE_REQUIRED,      612, "The peer requires a certificate that was not provided") \
     X(NOT_FOUND,                 613, "The requested item does not exist") \
     X(INVALID_STATE,             614, "The function is not valid in the current state of the session") \
+    X(CALLBACK_FAILED,           615, "A callback raised an exception; the operation was stopped") \
     X(SERVER_ERROR,              700, "The server refused the command") \
     X(PROTOCOL,                  701, "The server's reply does not follow the protocol") \
     X(AUTH_FAILED,               702, "Authentication failed") \

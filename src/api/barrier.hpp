@@ -52,6 +52,17 @@ template <class Object, class Body> DWORD with_handle(HCLIENT handle, KindMask a
     });
 }
 
+// Runs a caller's callback. One written in C++ may throw; the exception stops
+// here, never unwinding through the engine or across the C ABI, and the call
+// fails with CALLBACK_FAILED.
+template <class Call> decltype(auto) run_callback(const char *name, Call &&call) {
+    try {
+        return call();
+    } catch (...) {
+        fail(INETKIT_ERROR_CALLBACK_FAILED, std::string("the ") + name + " callback threw an exception");
+    }
+}
+
 // Size-query idiom without touching the last-error store (for the calls that read it).
 DWORD copy_string(std::string_view text, LPSTR buffer, LPDWORD size) noexcept;
 // The same, throwing INSUFFICIENT_BUFFER / INVALID_PARAMETER with a message.

@@ -313,7 +313,7 @@ DWORD INETKIT_CALL InetSetTraceCallback(HCLIENT hClient, INETTRACEPROC lpfnTrace
         HCLIENT handle = object.handle();
         object.connection->set_trace([=](net::TraceDirection direction, const void *data, std::size_t size) {
             // Reads and writes are bounded by DWORD sizes, so size fits.
-            lpfnTrace(handle, static_cast<DWORD>(direction), data, static_cast<DWORD>(size), lpParam);
+            run_callback("trace", [&] { lpfnTrace(handle, static_cast<DWORD>(direction), data, static_cast<DWORD>(size), lpParam); });
         });
     });
 }

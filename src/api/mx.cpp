@@ -88,8 +88,10 @@ void fire(MxObject &object, const mx::Result &result) {
     HCLIENT handle = object.handle();
     if (result.error != 0) {
         if (object.error_proc)
-            object.error_proc(handle, result.request_id, result.domain.c_str(), result.error, result.status_code,
-                              result.status.c_str(), object.error_param);
+            run_callback("error", [&] {
+                object.error_proc(handle, result.request_id, result.domain.c_str(), result.error, result.status_code,
+                                  result.status.c_str(), object.error_param);
+            });
         return;
     }
     if (!object.response_proc) return;
@@ -98,7 +100,9 @@ void fire(MxObject &object, const mx::Result &result) {
         MXRECORD record = record_of(result, i);
         addresses.clear();
         for (const mx::Address &address : result.exchangers[i].addresses) addresses.push_back(address_of(address));
-        object.response_proc(handle, &record, addresses.empty() ? nullptr : addresses.data(), object.response_param);
+        run_callback("response", [&] {
+            object.response_proc(handle, &record, addresses.empty() ? nullptr : addresses.data(), object.response_param);
+        });
         if (object.resolver.aborted()) return; // the callback destroyed the handle
     }
 }

@@ -42,7 +42,7 @@ struct PopObject final : HandleObject {
             return;
         }
         session->trace = [this](unsigned direction, const std::string &line) {
-            if (trace_proc) trace_proc(handle(), direction, line.c_str(), trace_param);
+            if (trace_proc) run_callback("trace", [&] { trace_proc(handle(), direction, line.c_str(), trace_param); });
             if (trace_file) {
                 std::fprintf(trace_file, "%s %s\n", direction == POP_TRACE_COMMAND ? "C:" : "S:", line.c_str());
                 std::fflush(trace_file);
@@ -379,7 +379,7 @@ DWORD INETKIT_CALL PopRetrieveMessage(HCLIENT hClient, DWORD dwMessage, POPDATAP
         require_argument(reinterpret_cast<const void *>(lpfnData), "lpfnData");
         HCLIENT handle = object.handle();
         session.retrieve(dwMessage, std::nullopt, [&](const char *data, std::size_t size) {
-            return lpfnData(handle, dwMessage, data, static_cast<DWORD>(size), lpParam) != FALSE;
+            return run_callback("data", [&] { return lpfnData(handle, dwMessage, data, static_cast<DWORD>(size), lpParam); }) != FALSE;
         });
     });
 }
@@ -548,7 +548,7 @@ DWORD INETKIT_CALL PopSetProgressCallback(HCLIENT hClient, POPPROGRESSPROC lpfnP
         }
         HCLIENT handle = object.handle();
         session.progress = [=](std::uint32_t message, std::uint64_t done, std::uint64_t expected) {
-            return lpfnProgress(handle, message, done, expected, lpParam) != FALSE;
+            return run_callback("progress", [&] { return lpfnProgress(handle, message, done, expected, lpParam); }) != FALSE;
         };
     });
 }

@@ -616,7 +616,13 @@ int TlsStream::verify_callback(int preverify_ok, X509_STORE_CTX *store) {
     if (ignored) return 1; // part of the settings: holds again on resumption
     bool accepted = s.trusted_site || s.verify_mode == VerifyMode::None ||
                     (s.verify_mode == VerifyMode::Query || (s.verify_mode == VerifyMode::Auto && s.server));
-    if (!accepted && s.verify_callback) accepted = s.verify_callback(error, depth, fingerprint);
+    if (!accepted && s.verify_callback) {
+        try {
+            accepted = s.verify_callback(error, depth, fingerprint);
+        } catch (...) { // never unwind through OpenSSL: a callback that throws rejects
+            accepted = false;
+        }
+    }
     if (!accepted && !self->first_rejected_) self->first_rejected_ = error;
     // A resumed session skips verification, so a problem that only the
     // mode or the callback let through must be judged again next time.

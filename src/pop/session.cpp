@@ -744,7 +744,14 @@ void Session::read_body(std::uint32_t message, std::uint64_t expected, const Sin
             done += size;
         }
         decoded.erase(0, offset);
-        if (progress && !progress(message, done, expected)) {
+        bool go_on;
+        try {
+            go_on = !progress || progress(message, done, expected);
+        } catch (...) { // a callback failed: the rest of the message is still on the wire
+            broken();
+            throw;
+        }
+        if (!go_on) {
             broken();
             fail(INETKIT_ERROR_CANCELED, "the progress callback canceled the retrieval of message " + std::to_string(message));
         }

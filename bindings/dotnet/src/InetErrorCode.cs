@@ -85,6 +85,8 @@ namespace Inetkit
         NotFound = 613,
         /// <summary>The function is not valid in the current state of the session (INETKIT_ERROR_INVALID_STATE).</summary>
         InvalidState = 614,
+        /// <summary>A callback raised an exception; the operation was stopped (INETKIT_ERROR_CALLBACK_FAILED).</summary>
+        CallbackFailed = 615,
         /// <summary>The server refused the command (INETKIT_ERROR_SERVER_ERROR).</summary>
         ServerError = 700,
         /// <summary>The server's reply does not follow the protocol (INETKIT_ERROR_PROTOCOL).</summary>
