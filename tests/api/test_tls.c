@@ -712,22 +712,24 @@ static void test_inetkit_server_and_s_client(void **state) {
 
 struct bad_case {
     const char *cert; /* the server's certificate, NAME.pem / NAME.key */
-    int chain;        /* s_server sends the intermediate too */
+    const char *chain; /* what s_server sends after the leaf ("intermediate.pem"), or NULL */
     const char *ca;   /* what the client trusts */
     DWORD code;       /* the inetkit error */
     DWORD x509;       /* the X509_V_ERR_* reported */
     DWORD depth;      /* at this depth */
     const char *not_before, *not_after; /* expected dates of the leaf, or NULL */
+    DWORD x509_also;  /* a second X509_V_ERR_* reported after the first for the same certificate, or 0 */
 };
 
 static void run_bad_case(const struct bad_case *bc) {
-    char cert_arg[64], key_arg[64];
+    char cert_arg[64], key_arg[64], chain_arg[64];
     snprintf(cert_arg, sizeof cert_arg, "@%s.pem", bc->cert);
     snprintf(key_arg, sizeof key_arg, "@%s.key", bc->cert);
-    const char *with_chain[] = {"-cert", cert_arg, "-key", key_arg, "-cert_chain", "@intermediate.pem", "-rev", NULL};
+    snprintf(chain_arg, sizeof chain_arg, "@%s", bc->chain ? bc->chain : "");
+    const char *with_chain[] = {"-cert", cert_arg, "-key", key_arg, "-cert_chain", chain_arg, "-rev", NULL};
     const char *alone[] = {"-cert", cert_arg, "-key", key_arg, "-rev", NULL};
     tls_child srv;
-    s_server_start(&srv, 6, bc->chain ? with_chain : alone);
+    s_server_start(&srv, bc->x509_also ? 7 : 6, bc->chain ? with_chain : alone);
     SECURITYCREDENTIALS c;
     creds_client(&c);
     c.lpszCaFile = pki(bc->ca);
@@ -742,18 +744,22 @@ static void run_bad_case(const struct bad_case *bc) {
     assert_valid_handle(h);
     INETSECURITYINFO info;
     get_info(h, &info);
-    assert_int_equal(info.dwVerifyResult, bc->x509);
-    assert_int_equal(info.dwVerifyErrors, 1);
+    const DWORD last = bc->x509_also ? bc->x509_also : bc->x509;
+    const unsigned problems = bc->x509_also ? 2 : 1;
+    assert_int_equal(info.dwVerifyResult, last);
+    assert_int_equal(info.dwVerifyErrors, problems);
     DWORD value = 0;
     assert_ok(InetGetSecurityValue(h, INET_SECURITY_VERIFY_RESULT, &value));
-    assert_int_equal(value, bc->x509);
-    char fingerprint[128], errors[2048], prefix[256];
+    assert_int_equal(value, last);
+    char fingerprint[128], errors[2048], prefix[256], also[256];
     cert_text(h, bc->depth, INET_CERT_FINGERPRINT, fingerprint, sizeof fingerprint);
     assert_int_equal(strlen(fingerprint), 64);
     verify_errors(h, errors, sizeof errors);
     snprintf(prefix, sizeof prefix, "%u:%s:%u:", (unsigned)bc->x509, fingerprint, (unsigned)bc->depth);
-    if (strncmp(errors, prefix, strlen(prefix)) != 0 || count_lines(errors) != 1)
-        fail_msg("verify errors:\n%s\nexpected one line starting %s", errors, prefix);
+    snprintf(also, sizeof also, "\n%u:%s:%u:", (unsigned)bc->x509_also, fingerprint, (unsigned)bc->depth);
+    if (strncmp(errors, prefix, strlen(prefix)) != 0 || count_lines(errors) != problems ||
+        (bc->x509_also && strstr(errors, also) == NULL))
+        fail_msg("verify errors:\n%s\nexpected %u line(s), the first starting %s", errors, problems, prefix);
     assert_true(strlen(errors) > strlen(prefix) + 2); /* with a description */
     if (bc->not_before != NULL) {
         char date[64];
@@ -770,13 +776,21 @@ static void run_bad_case(const struct bad_case *bc) {
     ignore_list_from(errors, ignore, sizeof ignore);
     char expected_entry[256];
     snprintf(expected_entry, sizeof expected_entry, "%u:%s", (unsigned)bc->x509, fingerprint);
+    if (bc->x509_also) {
+        /* Each problem needs its own entry: the first alone is not enough. */
+        SECURITYCREDENTIALS first_only = c;
+        first_only.lpszIgnoreErrors = expected_entry;
+        assert_connect_fails(tls_connect("localhost", srv.port, 0, &first_only), bc->code);
+        size_t len = strlen(expected_entry);
+        snprintf(expected_entry + len, sizeof expected_entry - len, ",%u:%s", (unsigned)bc->x509_also, fingerprint);
+    }
     assert_string_equal(ignore, expected_entry);
     SECURITYCREDENTIALS ignoring = c;
     ignoring.lpszIgnoreErrors = ignore;
     h = tls_connect("localhost", srv.port, 0, &ignoring);
     if (h == INVALID_CLIENT) fail_msg("refused with \"%s\" ignored: %u %s", ignore, InetGetLastError(), last_message());
     get_info(h, &info);
-    assert_int_equal(info.dwVerifyErrors, 1); /* seen, and ignored */
+    assert_int_equal(info.dwVerifyErrors, problems); /* seen, and ignored */
     rev_round_trip(h, "accepted with the ignore entry");
     assert_ok(InetDisconnect(h));
 
@@ -801,51 +815,91 @@ static void run_bad_case(const struct bad_case *bc) {
     rev_round_trip(h, "trusted site");
     assert_ok(InetDisconnect(h));
 
-    assert_true(tls_child_wait_exit(&srv, 5.0)); /* it served all six */
+    assert_true(tls_child_wait_exit(&srv, 5.0)); /* it served every connection */
     tls_child_stop(&srv);
 }
 
 static void test_expired(void **state) {
     (void)state;
-    const struct bad_case bc = {"expired", 1, "ca.pem", INETKIT_ERROR_CERTIFICATE_EXPIRED,
-                                X509_V_ERR_CERT_HAS_EXPIRED, 0, "2020-01-01T00:00:00Z", "2021-01-01T00:00:00Z"};
+    const struct bad_case bc = {"expired", "intermediate.pem", "ca.pem", INETKIT_ERROR_CERTIFICATE_EXPIRED,
+                                X509_V_ERR_CERT_HAS_EXPIRED, 0, "2020-01-01T00:00:00Z", "2021-01-01T00:00:00Z", 0};
     run_bad_case(&bc);
 }
 
 static void test_not_yet_valid(void **state) {
     (void)state;
-    const struct bad_case bc = {"notyet", 1, "ca.pem", INETKIT_ERROR_CERTIFICATE_NOT_YET_VALID,
-                                X509_V_ERR_CERT_NOT_YET_VALID, 0, "2045-01-01T00:00:00Z", "2046-01-01T00:00:00Z"};
+    const struct bad_case bc = {"notyet", "intermediate.pem", "ca.pem", INETKIT_ERROR_CERTIFICATE_NOT_YET_VALID,
+                                X509_V_ERR_CERT_NOT_YET_VALID, 0, "2045-01-01T00:00:00Z", "2046-01-01T00:00:00Z", 0};
     run_bad_case(&bc);
 }
 
 static void test_wrong_host(void **state) {
     (void)state;
-    const struct bad_case bc = {"wronghost", 1, "ca.pem", INETKIT_ERROR_CERTIFICATE_NAME_MISMATCH,
-                                X509_V_ERR_HOSTNAME_MISMATCH, 0, NULL, NULL};
+    const struct bad_case bc = {"wronghost", "intermediate.pem", "ca.pem", INETKIT_ERROR_CERTIFICATE_NAME_MISMATCH,
+                                X509_V_ERR_HOSTNAME_MISMATCH, 0, NULL, NULL, 0};
     run_bad_case(&bc);
 }
 
 static void test_self_signed(void **state) {
     (void)state;
-    const struct bad_case bc = {"selfsigned", 0, "ca.pem", INETKIT_ERROR_CERTIFICATE_UNTRUSTED,
-                                X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, 0, NULL, NULL};
+    const struct bad_case bc = {"selfsigned", NULL, "ca.pem", INETKIT_ERROR_CERTIFICATE_UNTRUSTED,
+                                X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, 0, NULL, NULL, 0};
     run_bad_case(&bc);
 }
 
 static void test_unknown_ca(void **state) {
     (void)state;
     /* A good chain, but the client trusts only an unrelated CA: the intermediate's issuer is unknown. */
-    const struct bad_case bc = {"server", 1, "other-ca.pem", INETKIT_ERROR_CERTIFICATE_UNTRUSTED,
-                                X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, 1, NULL, NULL};
+    const struct bad_case bc = {"server", "intermediate.pem", "other-ca.pem", INETKIT_ERROR_CERTIFICATE_UNTRUSTED,
+                                X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, 1, NULL, NULL, 0};
     run_bad_case(&bc);
 }
 
 static void test_client_only_leaf(void **state) {
     (void)state;
     /* A leaf whose EKU is clientAuth only must not serve. */
-    const struct bad_case bc = {"clientonly", 1, "ca.pem", INETKIT_ERROR_CERTIFICATE_INVALID,
-                                X509_V_ERR_INVALID_PURPOSE, 0, NULL, NULL};
+    const struct bad_case bc = {"clientonly", "intermediate.pem", "ca.pem", INETKIT_ERROR_CERTIFICATE_INVALID,
+                                X509_V_ERR_INVALID_PURPOSE, 0, NULL, NULL, 0};
+    run_bad_case(&bc);
+}
+
+/* #62: a good leaf under an issuer outside its validity; the error is at depth 1. */
+static void test_F62_expired_intermediate(void **state) {
+    (void)state;
+    const struct bad_case bc = {"interexpired", "intermediate-expired.pem", "ca.pem", INETKIT_ERROR_CERTIFICATE_EXPIRED,
+                                X509_V_ERR_CERT_HAS_EXPIRED, 1, NULL, NULL, 0};
+    run_bad_case(&bc);
+}
+
+static void test_F62_not_yet_valid_intermediate(void **state) {
+    (void)state;
+    const struct bad_case bc = {"internotyet", "intermediate-notyet.pem", "ca.pem",
+                                INETKIT_ERROR_CERTIFICATE_NOT_YET_VALID, X509_V_ERR_CERT_NOT_YET_VALID, 1, NULL, NULL, 0};
+    run_bad_case(&bc);
+}
+
+static void test_F62_expired_root(void **state) {
+    (void)state;
+    /* The client trusts an expired root, which signed the leaf; the server sends the root too,
+       so the certificate at depth 1 is in the peer's chain. */
+    const struct bad_case bc = {"rootexpired", "ca-expired.pem", "ca-expired.pem", INETKIT_ERROR_CERTIFICATE_EXPIRED,
+                                X509_V_ERR_CERT_HAS_EXPIRED, 1, NULL, NULL, 0};
+    run_bad_case(&bc);
+}
+
+/* #64: an issuer that is no CA. X509_V_ERR_INVALID_CA is CERTIFICATE_INVALID, like INVALID_PURPOSE. */
+static void test_F64_intermediate_not_ca(void **state) {
+    (void)state;
+    /* CA:FALSE also fails the serverAuth purpose check for an issuer: two problems. */
+    const struct bad_case bc = {"internotca", "intermediate-notca.pem", "ca.pem", INETKIT_ERROR_CERTIFICATE_INVALID,
+                                X509_V_ERR_INVALID_CA, 1, NULL, NULL, X509_V_ERR_INVALID_PURPOSE};
+    run_bad_case(&bc);
+}
+
+static void test_F64_intermediate_without_basic_constraints(void **state) {
+    (void)state;
+    const struct bad_case bc = {"internobc", "intermediate-nobc.pem", "ca.pem", INETKIT_ERROR_CERTIFICATE_INVALID,
+                                X509_V_ERR_INVALID_CA, 1, NULL, NULL, 0};
     run_bad_case(&bc);
 }
 
@@ -1007,6 +1061,127 @@ static void test_verify_depth(void **state) {
     assert_pair_ok(&p);
     close_tls_pair(&p);
     assert_ok(InetDisconnect(listener));
+}
+
+/* #65: patterns that must match nothing, checked through the verify name (the connect is to 127.0.0.1). */
+static void test_F65_wildcards(void **state) {
+    (void)state;
+    static const char *const refused[] = {
+        "anything",        /* DNS:* */
+        "example.com",     /* DNS:*.com */
+        "x.com",           /* DNS:*.com */
+        "pop.example.com", /* DNS:p*p.example.com: a star inside a label */
+        "mail.example.com", /* DNS:ma*.example.com: no partial wildcards (X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS) */
+        "a.b.example.com", /* DNS:*.*.example.com */
+        "1.2.3.4",         /* DNS:*.2.3.4 (an address is checked against iPAddress entries only) */
+        "9.2.3.4",
+        "a.b.good.example", /* DNS:*.good.example covers one label */
+        "good.example",     /* ... and not the bare parent */
+    };
+    const size_t count = sizeof refused / sizeof refused[0];
+    const char *args[] = {"-cert", "@wildcards.pem", "-key", "@wildcards.key", "-cert_chain", "@intermediate.pem",
+                          "-rev", NULL};
+    tls_child srv;
+    s_server_start(&srv, (int)count + 2, args);
+    SECURITYCREDENTIALS c;
+    creds_client(&c);
+    for (size_t i = 0; i < count; ++i) {
+        c.lpszVerifyName = refused[i];
+        HCLIENT h = tls_connect("127.0.0.1", srv.port, 0, &c);
+        DWORD code = InetGetLastError();
+        if (h != INVALID_CLIENT) {
+            InetDisconnect(h);
+            fail_msg("\"%s\" matched the wildcard certificate", refused[i]);
+        }
+        if (code != INETKIT_ERROR_CERTIFICATE_NAME_MISMATCH)
+            fail_msg("\"%s\": error %u (%s), expected CERTIFICATE_NAME_MISMATCH", refused[i], (unsigned)code,
+                     last_message());
+    }
+    /* The positive control: one label under *.good.example, in any case. */
+    const char *accepted[] = {"www.good.example", "WWW.Good.Example"};
+    for (size_t i = 0; i < 2; ++i) {
+        c.lpszVerifyName = accepted[i];
+        HCLIENT h = tls_connect("127.0.0.1", srv.port, 0, &c);
+        if (h == INVALID_CLIENT) fail_msg("\"%s\" refused: %u %s", accepted[i], InetGetLastError(), last_message());
+        rev_round_trip(h, "matched *.good.example");
+        assert_ok(InetDisconnect(h));
+    }
+    assert_true(tls_child_wait_exit(&srv, 5.0));
+    tls_child_stop(&srv);
+}
+
+/*
+ * One connection to an s_server that prints the SNI it receives ('Hostname in TLS
+ * extension: "..."') and refuses any name other than localhost (case aside).
+ * expected_sni NULL: no SNI may arrive.
+ */
+static void check_sni(const char *host, const char *verify_name, const char *expected_sni) {
+    const char *args[] = {"-cert", "@server.pem", "-key", "@server.key", "-cert_chain", "@intermediate.pem",
+                          "-servername", "localhost", "-servername_fatal",
+                          "-cert2", "@server.pem", "-key2", "@server.key", "-rev", NULL};
+    tls_child srv;
+    s_server_start(&srv, 1, args);
+    SECURITYCREDENTIALS c;
+    creds_client(&c);
+    c.lpszVerifyName = verify_name;
+    /* s_server gives the -cert2 context no chain: the client knows the intermediate itself. */
+    char *intermediate = read_text_file(pki("intermediate.pem"));
+    c.lpszCaPem = intermediate;
+    HCLIENT h = tls_connect(host, srv.port, 0, &c);
+    free(intermediate);
+    if (h == INVALID_CLIENT)
+        fail_msg("%s (verify name %s): %u %s", host, verify_name ? verify_name : "none", InetGetLastError(),
+                 last_message());
+    rev_round_trip(h, "sni");
+    assert_ok(InetDisconnect(h));
+    assert_true(tls_child_wait_exit(&srv, 5.0));
+    tls_child_stop(&srv);
+    const char *seen = strstr(srv.output, "Hostname in TLS extension: ");
+    if (expected_sni == NULL) {
+        if (seen != NULL) fail_msg("%s: SNI sent for an address:\n%s", host, srv.output);
+        return;
+    }
+    char line[256];
+    snprintf(line, sizeof line, "Hostname in TLS extension: \"%s\"\n", expected_sni);
+    if (seen == NULL || strstr(srv.output, line) == NULL)
+        fail_msg("%s: expected the SNI \"%s\"; s_server said:\n%s", host, expected_sni, srv.output);
+}
+
+/*
+ * #66: a name in upper case or with the root's trailing dot verifies, and goes out as
+ * "localhost". The resolver here does not know "localhost.", so the dotted forms go
+ * through the verify name, which replaces the connect host on the same path.
+ */
+static void test_F66_host_case_and_trailing_dot(void **state) {
+    (void)state;
+    check_sni("localhost", NULL, "localhost"); /* the control */
+    check_sni("LOCALHOST", NULL, "localhost");
+    check_sni("LocalHost", NULL, "localhost");
+    check_sni("127.0.0.1", "localhost.", "localhost");
+    check_sni("127.0.0.1", "LOCALHOST.", "localhost");
+}
+
+/* #75: no SNI for an address; an address written as a dNSName does not match it. */
+static void test_F75_ip_literals(void **state) {
+    (void)state;
+    check_sni("127.0.0.1", NULL, NULL);
+    check_sni("localhost", "127.0.0.1", NULL);
+
+    const char *args[] = {"-cert", "@dnsip.pem", "-key", "@dnsip.key", "-cert_chain", "@intermediate.pem", "-rev", NULL};
+    tls_child srv;
+    s_server_start(&srv, 1, args);
+    SECURITYCREDENTIALS c;
+    creds_client(&c);
+    assert_connect_fails(tls_connect("127.0.0.1", srv.port, 0, &c), INETKIT_ERROR_CERTIFICATE_NAME_MISMATCH);
+    tls_child_stop(&srv);
+}
+
+/* CVE-2009-2408 class (a #61 variant): SAN dNSName "localhost\0.evil.example" is not localhost. */
+static void test_F61_nul_in_san(void **state) {
+    (void)state;
+    const struct bad_case bc = {"nulsan", "intermediate.pem", "ca.pem", INETKIT_ERROR_CERTIFICATE_NAME_MISMATCH,
+                                X509_V_ERR_HOSTNAME_MISMATCH, 0, NULL, NULL, 0};
+    run_bad_case(&bc);
 }
 
 /* ---- client certificates -------------------------------------------------------------------- */
@@ -1958,10 +2133,19 @@ int main(void) {
         TLS_TEST(test_self_signed),
         TLS_TEST(test_unknown_ca),
         TLS_TEST(test_client_only_leaf),
+        TLS_TEST(test_F62_expired_intermediate),
+        TLS_TEST(test_F62_not_yet_valid_intermediate),
+        TLS_TEST(test_F62_expired_root),
+        TLS_TEST(test_F64_intermediate_not_ca),
+        TLS_TEST(test_F64_intermediate_without_basic_constraints),
         TLS_TEST(test_ip_literal_verification),
         TLS_TEST(test_ipv6_literal),
         TLS_TEST(test_verify_name_override),
         TLS_TEST(test_verify_depth),
+        TLS_TEST(test_F65_wildcards),
+        TLS_TEST(test_F66_host_case_and_trailing_dot),
+        TLS_TEST(test_F75_ip_literals),
+        TLS_TEST(test_F61_nul_in_san),
         TLS_TEST(test_client_certificate_required),
         TLS_TEST(test_client_certificate_to_s_server),
         TLS_TEST(test_tls10_needs_fallback),

@@ -131,12 +131,13 @@ keyUsage = critical, keyCertSign, cRLSign
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid:always
 
-# Patterns no host name may match (libtls verifytest.c), beside one that may.
+# Patterns no host name may match (libtls verifytest.c), a partial wildcard (which
+# inetkit refuses by policy), and one pattern that may match.
 [ wildcards ]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
 extendedKeyUsage = serverAuth
-subjectAltName = DNS:*, DNS:*.com, DNS:p*p.example.com, DNS:*.*.example.com, DNS:*.2.3.4, DNS:*.good.example
+subjectAltName = DNS:*, DNS:*.com, DNS:p*p.example.com, DNS:*.*.example.com, DNS:*.2.3.4, DNS:ma*.example.com, DNS:*.good.example
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid:always
 
