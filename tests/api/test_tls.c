@@ -18,9 +18,11 @@
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/opensslv.h>
 #include <openssl/pem.h>
+#include <openssl/sslerr.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
@@ -1184,6 +1186,56 @@ static void test_F61_nul_in_san(void **state) {
     run_bad_case(&bc);
 }
 
+/* ---- the thread's OpenSSL error queue (#71) ---------------------------------------------- */
+
+/* What a careless neighbour leaves on this thread's queue: reasons SSL_get_error would
+   read as the failure of whatever SSL call comes next. */
+static void push_stale_errors(void) {
+    ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_EOF_WHILE_READING);
+    ERR_raise_data(ERR_LIB_SYS, ECONNRESET, "stale error pushed by the test");
+}
+
+static void test_F71_stale_openssl_errors(void **state) {
+    (void)state;
+    const char *good[] = {"-cert", "@server.pem", "-key", "@server.key", "-cert_chain", "@intermediate.pem", "-rev", NULL};
+    const char *wrong[] = {"-cert", "@wronghost.pem", "-key", "@wronghost.key", "-cert_chain", "@intermediate.pem",
+                           "-rev", NULL};
+    tls_child srv, bad;
+    s_server_start(&srv, 2, good);
+    s_server_start(&bad, 1, wrong);
+    SECURITYCREDENTIALS c;
+    creds_client(&c);
+
+    /* Before the handshake, the write and the read of handle A. */
+    push_stale_errors();
+    HCLIENT a = tls_connect("localhost", srv.port, 0, &c);
+    assert_valid_handle(a);
+    char line[128];
+    DWORD n = 0;
+    push_stale_errors();
+    assert_ok(InetWriteLine(a, "stale errors do not matter"));
+    push_stale_errors();
+    assert_ok(InetReadLine(a, line, sizeof line, &n));
+    assert_string_equal(line, "rettam ton od srorre elats");
+
+    /* A failed handshake on handle B leaves nothing behind for this thread's other work. */
+    assert_connect_fails(tls_connect("localhost", bad.port, 0, &c), INETKIT_ERROR_CERTIFICATE_NAME_MISMATCH);
+    if (ERR_peek_error() != 0) {
+        char text[256];
+        ERR_error_string_n(ERR_peek_error(), text, sizeof text);
+        fail_msg("the failed handshake left OpenSSL errors on the thread: %s", text);
+    }
+    rev_round_trip(a, "handle A after B failed");
+    assert_ok(InetDisconnect(a)); /* s_server serves one connection at a time */
+    HCLIENT later = tls_connect("localhost", srv.port, 0, &c);
+    assert_valid_handle(later);
+    rev_round_trip(later, "a new handle after B failed");
+    assert_ok(InetDisconnect(later));
+    assert_true(tls_child_wait_exit(&srv, 5.0));
+    tls_child_stop(&srv);
+    tls_child_stop(&bad);
+}
+
 /* ---- client certificates -------------------------------------------------------------------- */
 
 /* The client was refused for want of a certificate: at connect, or (TLS 1.3) at the first read. */
@@ -2146,6 +2198,7 @@ int main(void) {
         TLS_TEST(test_F66_host_case_and_trailing_dot),
         TLS_TEST(test_F75_ip_literals),
         TLS_TEST(test_F61_nul_in_san),
+        TLS_TEST(test_F71_stale_openssl_errors),
         TLS_TEST(test_client_certificate_required),
         TLS_TEST(test_client_certificate_to_s_server),
         TLS_TEST(test_tls10_needs_fallback),
