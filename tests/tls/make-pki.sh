@@ -64,38 +64,6 @@ keyUsage = critical, keyCertSign, cRLSign
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid:always
 
-[ server ]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-
-[ wronghost ]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:wrong.example
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-
-[ ipsan ]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature
-extendedKeyUsage = serverAuth
-subjectAltName = IP:127.0.0.1
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-
-[ dnsonly ]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-
 [ clientonly ]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
@@ -130,36 +98,33 @@ authorityKeyIdentifier = keyid:always
 keyUsage = critical, keyCertSign, cRLSign
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid:always
+EOF
 
-# Patterns no host name may match (libtls verifytest.c), a partial wildcard (which
-# inetkit refuses by policy), and one pattern that may match.
-[ wildcards ]
+# Server leaves differ only in their names: each gets a section made here.
+server_section() { # server_section SECTION SUBJECTALTNAME
+    cat >>"$work/ext.cnf" <<EOF
+
+[ $1 ]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
 extendedKeyUsage = serverAuth
-subjectAltName = DNS:*, DNS:*.com, DNS:p*p.example.com, DNS:*.*.example.com, DNS:*.2.3.4, DNS:ma*.example.com, DNS:*.good.example
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-
-# An address written as a dNSName: it must not match a connect to that address.
-[ dnsip ]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:127.0.0.1
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-
-# dNSName "localhost\0.evil.example" (CVE-2009-2408): SEQUENCE { [2] IA5String }, written as DER
-# because the configuration syntax cannot hold a NUL.
-[ nulsan ]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature
-extendedKeyUsage = serverAuth
-subjectAltName = DER:30198217:6c6f63616c686f7374:00:2e6576696c2e6578616d706c65
+subjectAltName = $2
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid:always
 EOF
+}
+server_section server    "DNS:localhost, IP:127.0.0.1, IP:::1"
+server_section wronghost "DNS:wrong.example"
+server_section ipsan     "IP:127.0.0.1"
+server_section dnsonly   "DNS:localhost"
+# Patterns no host name may match (libtls verifytest.c), a partial wildcard (which
+# inetkit refuses by policy), and one pattern that may match.
+server_section wildcards "DNS:*, DNS:*.com, DNS:p*p.example.com, DNS:*.*.example.com, DNS:*.2.3.4, DNS:ma*.example.com, DNS:*.good.example"
+# An address written as a dNSName: it must not match a connect to that address.
+server_section dnsip     "DNS:127.0.0.1"
+# dNSName "localhost\0.evil.example" (CVE-2009-2408): SEQUENCE { [2] IA5String }, written as
+# DER because the configuration syntax cannot hold a NUL.
+server_section nulsan    "DER:30198217:6c6f63616c686f7374:00:2e6576696c2e6578616d706c65"
 
 # req has no -extfile: self-signed certificates take their section from here.
 cat "$work/req.cnf" "$work/ext.cnf" >"$work/req-ext.cnf"
