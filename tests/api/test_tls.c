@@ -865,19 +865,16 @@ static void test_client_only_leaf(void **state) {
     run_bad_case(&bc);
 }
 
-/* #62: a good leaf under an issuer outside its validity; the error is at depth 1. */
-static void test_F62_expired_intermediate(void **state) {
+/* #62: a good leaf under an intermediate outside its validity; the error is at depth 1. */
+static void test_F62_intermediate_validity(void **state) {
     (void)state;
-    const struct bad_case bc = {"interexpired", "intermediate-expired.pem", "ca.pem", INETKIT_ERROR_CERTIFICATE_EXPIRED,
-                                X509_V_ERR_CERT_HAS_EXPIRED, 1, NULL, NULL, 0};
-    run_bad_case(&bc);
-}
-
-static void test_F62_not_yet_valid_intermediate(void **state) {
-    (void)state;
-    const struct bad_case bc = {"internotyet", "intermediate-notyet.pem", "ca.pem",
-                                INETKIT_ERROR_CERTIFICATE_NOT_YET_VALID, X509_V_ERR_CERT_NOT_YET_VALID, 1, NULL, NULL, 0};
-    run_bad_case(&bc);
+    const struct bad_case expired = {"interexpired", "intermediate-expired.pem", "ca.pem",
+                                     INETKIT_ERROR_CERTIFICATE_EXPIRED, X509_V_ERR_CERT_HAS_EXPIRED, 1, NULL, NULL, 0};
+    run_bad_case(&expired);
+    const struct bad_case not_yet = {"internotyet", "intermediate-notyet.pem", "ca.pem",
+                                     INETKIT_ERROR_CERTIFICATE_NOT_YET_VALID, X509_V_ERR_CERT_NOT_YET_VALID, 1, NULL,
+                                     NULL, 0};
+    run_bad_case(&not_yet);
 }
 
 static void test_F62_expired_root(void **state) {
@@ -889,20 +886,19 @@ static void test_F62_expired_root(void **state) {
     run_bad_case(&bc);
 }
 
-/* #64: an issuer that is no CA. X509_V_ERR_INVALID_CA is CERTIFICATE_INVALID, like INVALID_PURPOSE. */
-static void test_F64_intermediate_not_ca(void **state) {
+/*
+ * #64: an intermediate that is no CA, by CA:FALSE or for want of basicConstraints.
+ * X509_V_ERR_INVALID_CA is CERTIFICATE_INVALID, like INVALID_PURPOSE.
+ */
+static void test_F64_intermediate_not_a_ca(void **state) {
     (void)state;
     /* CA:FALSE also fails the serverAuth purpose check for an issuer: two problems. */
-    const struct bad_case bc = {"internotca", "intermediate-notca.pem", "ca.pem", INETKIT_ERROR_CERTIFICATE_INVALID,
-                                X509_V_ERR_INVALID_CA, 1, NULL, NULL, X509_V_ERR_INVALID_PURPOSE};
-    run_bad_case(&bc);
-}
-
-static void test_F64_intermediate_without_basic_constraints(void **state) {
-    (void)state;
-    const struct bad_case bc = {"internobc", "intermediate-nobc.pem", "ca.pem", INETKIT_ERROR_CERTIFICATE_INVALID,
-                                X509_V_ERR_INVALID_CA, 1, NULL, NULL, 0};
-    run_bad_case(&bc);
+    const struct bad_case not_ca = {"internotca", "intermediate-notca.pem", "ca.pem", INETKIT_ERROR_CERTIFICATE_INVALID,
+                                    X509_V_ERR_INVALID_CA, 1, NULL, NULL, X509_V_ERR_INVALID_PURPOSE};
+    run_bad_case(&not_ca);
+    const struct bad_case no_constraints = {"internobc", "intermediate-nobc.pem", "ca.pem",
+                                            INETKIT_ERROR_CERTIFICATE_INVALID, X509_V_ERR_INVALID_CA, 1, NULL, NULL, 0};
+    run_bad_case(&no_constraints);
 }
 
 /* ---- names: IP literals, verify name override ------------------------------------------- */
@@ -1195,7 +1191,7 @@ static void push_stale_errors(void) {
     ERR_raise_data(ERR_LIB_SYS, ECONNRESET, "stale error pushed by the test");
 }
 
-static void test_F71_stale_openssl_errors(void **state) {
+static void test_F71_stale_openssl_error(void **state) {
     (void)state;
     const char *good[] = {"-cert", "@server.pem", "-key", "@server.key", "-cert_chain", "@intermediate.pem", "-rev", NULL};
     const char *wrong[] = {"-cert", "@wronghost.pem", "-key", "@wronghost.key", "-cert_chain", "@intermediate.pem",
@@ -2185,11 +2181,9 @@ int main(void) {
         TLS_TEST(test_self_signed),
         TLS_TEST(test_unknown_ca),
         TLS_TEST(test_client_only_leaf),
-        TLS_TEST(test_F62_expired_intermediate),
-        TLS_TEST(test_F62_not_yet_valid_intermediate),
+        TLS_TEST(test_F62_intermediate_validity),
         TLS_TEST(test_F62_expired_root),
-        TLS_TEST(test_F64_intermediate_not_ca),
-        TLS_TEST(test_F64_intermediate_without_basic_constraints),
+        TLS_TEST(test_F64_intermediate_not_a_ca),
         TLS_TEST(test_ip_literal_verification),
         TLS_TEST(test_ipv6_literal),
         TLS_TEST(test_verify_name_override),
@@ -2198,7 +2192,7 @@ int main(void) {
         TLS_TEST(test_F66_host_case_and_trailing_dot),
         TLS_TEST(test_F75_ip_literals),
         TLS_TEST(test_F61_nul_in_san),
-        TLS_TEST(test_F71_stale_openssl_errors),
+        TLS_TEST(test_F71_stale_openssl_error),
         TLS_TEST(test_client_certificate_required),
         TLS_TEST(test_client_certificate_to_s_server),
         TLS_TEST(test_tls10_needs_fallback),
