@@ -18,9 +18,11 @@
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/opensslv.h>
 #include <openssl/pem.h>
+#include <openssl/sslerr.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
@@ -712,22 +714,24 @@ static void test_inetkit_server_and_s_client(void **state) {
 
 struct bad_case {
     const char *cert; /* the server's certificate, NAME.pem / NAME.key */
-    int chain;        /* s_server sends the intermediate too */
+    const char *chain; /* what s_server sends after the leaf ("intermediate.pem"), or NULL */
     const char *ca;   /* what the client trusts */
     DWORD code;       /* the inetkit error */
     DWORD x509;       /* the X509_V_ERR_* reported */
     DWORD depth;      /* at this depth */
     const char *not_before, *not_after; /* expected dates of the leaf, or NULL */
+    DWORD x509_also;  /* a second X509_V_ERR_* reported after the first for the same certificate, or 0 */
 };
 
 static void run_bad_case(const struct bad_case *bc) {
-    char cert_arg[64], key_arg[64];
+    char cert_arg[64], key_arg[64], chain_arg[64];
     snprintf(cert_arg, sizeof cert_arg, "@%s.pem", bc->cert);
     snprintf(key_arg, sizeof key_arg, "@%s.key", bc->cert);
-    const char *with_chain[] = {"-cert", cert_arg, "-key", key_arg, "-cert_chain", "@intermediate.pem", "-rev", NULL};
+    snprintf(chain_arg, sizeof chain_arg, "@%s", bc->chain ? bc->chain : "");
+    const char *with_chain[] = {"-cert", cert_arg, "-key", key_arg, "-cert_chain", chain_arg, "-rev", NULL};
     const char *alone[] = {"-cert", cert_arg, "-key", key_arg, "-rev", NULL};
     tls_child srv;
-    s_server_start(&srv, 6, bc->chain ? with_chain : alone);
+    s_server_start(&srv, bc->x509_also ? 7 : 6, bc->chain ? with_chain : alone);
     SECURITYCREDENTIALS c;
     creds_client(&c);
     c.lpszCaFile = pki(bc->ca);
@@ -742,18 +746,22 @@ static void run_bad_case(const struct bad_case *bc) {
     assert_valid_handle(h);
     INETSECURITYINFO info;
     get_info(h, &info);
-    assert_int_equal(info.dwVerifyResult, bc->x509);
-    assert_int_equal(info.dwVerifyErrors, 1);
+    const DWORD last = bc->x509_also ? bc->x509_also : bc->x509;
+    const unsigned problems = bc->x509_also ? 2 : 1;
+    assert_int_equal(info.dwVerifyResult, last);
+    assert_int_equal(info.dwVerifyErrors, problems);
     DWORD value = 0;
     assert_ok(InetGetSecurityValue(h, INET_SECURITY_VERIFY_RESULT, &value));
-    assert_int_equal(value, bc->x509);
-    char fingerprint[128], errors[2048], prefix[256];
+    assert_int_equal(value, last);
+    char fingerprint[128], errors[2048], prefix[256], also[256];
     cert_text(h, bc->depth, INET_CERT_FINGERPRINT, fingerprint, sizeof fingerprint);
     assert_int_equal(strlen(fingerprint), 64);
     verify_errors(h, errors, sizeof errors);
     snprintf(prefix, sizeof prefix, "%u:%s:%u:", (unsigned)bc->x509, fingerprint, (unsigned)bc->depth);
-    if (strncmp(errors, prefix, strlen(prefix)) != 0 || count_lines(errors) != 1)
-        fail_msg("verify errors:\n%s\nexpected one line starting %s", errors, prefix);
+    snprintf(also, sizeof also, "\n%u:%s:%u:", (unsigned)bc->x509_also, fingerprint, (unsigned)bc->depth);
+    if (strncmp(errors, prefix, strlen(prefix)) != 0 || count_lines(errors) != problems ||
+        (bc->x509_also && strstr(errors, also) == NULL))
+        fail_msg("verify errors:\n%s\nexpected %u line(s), the first starting %s", errors, problems, prefix);
     assert_true(strlen(errors) > strlen(prefix) + 2); /* with a description */
     if (bc->not_before != NULL) {
         char date[64];
@@ -770,13 +778,21 @@ static void run_bad_case(const struct bad_case *bc) {
     ignore_list_from(errors, ignore, sizeof ignore);
     char expected_entry[256];
     snprintf(expected_entry, sizeof expected_entry, "%u:%s", (unsigned)bc->x509, fingerprint);
+    if (bc->x509_also) {
+        /* Each problem needs its own entry: the first alone is not enough. */
+        SECURITYCREDENTIALS first_only = c;
+        first_only.lpszIgnoreErrors = expected_entry;
+        assert_connect_fails(tls_connect("localhost", srv.port, 0, &first_only), bc->code);
+        size_t len = strlen(expected_entry);
+        snprintf(expected_entry + len, sizeof expected_entry - len, ",%u:%s", (unsigned)bc->x509_also, fingerprint);
+    }
     assert_string_equal(ignore, expected_entry);
     SECURITYCREDENTIALS ignoring = c;
     ignoring.lpszIgnoreErrors = ignore;
     h = tls_connect("localhost", srv.port, 0, &ignoring);
     if (h == INVALID_CLIENT) fail_msg("refused with \"%s\" ignored: %u %s", ignore, InetGetLastError(), last_message());
     get_info(h, &info);
-    assert_int_equal(info.dwVerifyErrors, 1); /* seen, and ignored */
+    assert_int_equal(info.dwVerifyErrors, problems); /* seen, and ignored */
     rev_round_trip(h, "accepted with the ignore entry");
     assert_ok(InetDisconnect(h));
 
@@ -801,52 +817,88 @@ static void run_bad_case(const struct bad_case *bc) {
     rev_round_trip(h, "trusted site");
     assert_ok(InetDisconnect(h));
 
-    assert_true(tls_child_wait_exit(&srv, 5.0)); /* it served all six */
+    assert_true(tls_child_wait_exit(&srv, 5.0)); /* it served every connection */
     tls_child_stop(&srv);
 }
 
 static void test_expired(void **state) {
     (void)state;
-    const struct bad_case bc = {"expired", 1, "ca.pem", INETKIT_ERROR_CERTIFICATE_EXPIRED,
-                                X509_V_ERR_CERT_HAS_EXPIRED, 0, "2020-01-01T00:00:00Z", "2021-01-01T00:00:00Z"};
+    const struct bad_case bc = {"expired", "intermediate.pem", "ca.pem", INETKIT_ERROR_CERTIFICATE_EXPIRED,
+                                X509_V_ERR_CERT_HAS_EXPIRED, 0, "2020-01-01T00:00:00Z", "2021-01-01T00:00:00Z", 0};
     run_bad_case(&bc);
 }
 
 static void test_not_yet_valid(void **state) {
     (void)state;
-    const struct bad_case bc = {"notyet", 1, "ca.pem", INETKIT_ERROR_CERTIFICATE_NOT_YET_VALID,
-                                X509_V_ERR_CERT_NOT_YET_VALID, 0, "2045-01-01T00:00:00Z", "2046-01-01T00:00:00Z"};
+    const struct bad_case bc = {"notyet", "intermediate.pem", "ca.pem", INETKIT_ERROR_CERTIFICATE_NOT_YET_VALID,
+                                X509_V_ERR_CERT_NOT_YET_VALID, 0, "2045-01-01T00:00:00Z", "2046-01-01T00:00:00Z", 0};
     run_bad_case(&bc);
 }
 
 static void test_wrong_host(void **state) {
     (void)state;
-    const struct bad_case bc = {"wronghost", 1, "ca.pem", INETKIT_ERROR_CERTIFICATE_NAME_MISMATCH,
-                                X509_V_ERR_HOSTNAME_MISMATCH, 0, NULL, NULL};
+    const struct bad_case bc = {"wronghost", "intermediate.pem", "ca.pem", INETKIT_ERROR_CERTIFICATE_NAME_MISMATCH,
+                                X509_V_ERR_HOSTNAME_MISMATCH, 0, NULL, NULL, 0};
     run_bad_case(&bc);
 }
 
 static void test_self_signed(void **state) {
     (void)state;
-    const struct bad_case bc = {"selfsigned", 0, "ca.pem", INETKIT_ERROR_CERTIFICATE_UNTRUSTED,
-                                X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, 0, NULL, NULL};
+    const struct bad_case bc = {"selfsigned", NULL, "ca.pem", INETKIT_ERROR_CERTIFICATE_UNTRUSTED,
+                                X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, 0, NULL, NULL, 0};
     run_bad_case(&bc);
 }
 
 static void test_unknown_ca(void **state) {
     (void)state;
     /* A good chain, but the client trusts only an unrelated CA: the intermediate's issuer is unknown. */
-    const struct bad_case bc = {"server", 1, "other-ca.pem", INETKIT_ERROR_CERTIFICATE_UNTRUSTED,
-                                X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, 1, NULL, NULL};
+    const struct bad_case bc = {"server", "intermediate.pem", "other-ca.pem", INETKIT_ERROR_CERTIFICATE_UNTRUSTED,
+                                X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, 1, NULL, NULL, 0};
     run_bad_case(&bc);
 }
 
 static void test_client_only_leaf(void **state) {
     (void)state;
     /* A leaf whose EKU is clientAuth only must not serve. */
-    const struct bad_case bc = {"clientonly", 1, "ca.pem", INETKIT_ERROR_CERTIFICATE_INVALID,
-                                X509_V_ERR_INVALID_PURPOSE, 0, NULL, NULL};
+    const struct bad_case bc = {"clientonly", "intermediate.pem", "ca.pem", INETKIT_ERROR_CERTIFICATE_INVALID,
+                                X509_V_ERR_INVALID_PURPOSE, 0, NULL, NULL, 0};
     run_bad_case(&bc);
+}
+
+/* #62: a good leaf under an intermediate outside its validity; the error is at depth 1. */
+static void test_F62_intermediate_validity(void **state) {
+    (void)state;
+    const struct bad_case expired = {"interexpired", "intermediate-expired.pem", "ca.pem",
+                                     INETKIT_ERROR_CERTIFICATE_EXPIRED, X509_V_ERR_CERT_HAS_EXPIRED, 1, NULL, NULL, 0};
+    run_bad_case(&expired);
+    const struct bad_case not_yet = {"internotyet", "intermediate-notyet.pem", "ca.pem",
+                                     INETKIT_ERROR_CERTIFICATE_NOT_YET_VALID, X509_V_ERR_CERT_NOT_YET_VALID, 1, NULL,
+                                     NULL, 0};
+    run_bad_case(&not_yet);
+}
+
+static void test_F62_expired_root(void **state) {
+    (void)state;
+    /* The client trusts an expired root, which signed the leaf; the server sends the root too,
+       so the certificate at depth 1 is in the peer's chain. */
+    const struct bad_case bc = {"rootexpired", "ca-expired.pem", "ca-expired.pem", INETKIT_ERROR_CERTIFICATE_EXPIRED,
+                                X509_V_ERR_CERT_HAS_EXPIRED, 1, NULL, NULL, 0};
+    run_bad_case(&bc);
+}
+
+/*
+ * #64: an intermediate that is no CA, by CA:FALSE or for want of basicConstraints.
+ * X509_V_ERR_INVALID_CA is CERTIFICATE_INVALID, like INVALID_PURPOSE.
+ */
+static void test_F64_intermediate_not_a_ca(void **state) {
+    (void)state;
+    /* CA:FALSE also fails the serverAuth purpose check for an issuer: two problems. */
+    const struct bad_case not_ca = {"internotca", "intermediate-notca.pem", "ca.pem", INETKIT_ERROR_CERTIFICATE_INVALID,
+                                    X509_V_ERR_INVALID_CA, 1, NULL, NULL, X509_V_ERR_INVALID_PURPOSE};
+    run_bad_case(&not_ca);
+    const struct bad_case no_constraints = {"internobc", "intermediate-nobc.pem", "ca.pem",
+                                            INETKIT_ERROR_CERTIFICATE_INVALID, X509_V_ERR_INVALID_CA, 1, NULL, NULL, 0};
+    run_bad_case(&no_constraints);
 }
 
 /* ---- names: IP literals, verify name override ------------------------------------------- */
@@ -1007,6 +1059,177 @@ static void test_verify_depth(void **state) {
     assert_pair_ok(&p);
     close_tls_pair(&p);
     assert_ok(InetDisconnect(listener));
+}
+
+/* #65: patterns that must match nothing, checked through the verify name (the connect is to 127.0.0.1). */
+static void test_F65_wildcards(void **state) {
+    (void)state;
+    static const char *const refused[] = {
+        "anything",        /* DNS:* */
+        "example.com",     /* DNS:*.com */
+        "x.com",           /* DNS:*.com */
+        "pop.example.com", /* DNS:p*p.example.com: a star inside a label */
+        "mail.example.com", /* DNS:ma*.example.com: no partial wildcards (X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS) */
+        "a.b.example.com", /* DNS:*.*.example.com */
+        "1.2.3.4",         /* DNS:*.2.3.4 (an address is checked against iPAddress entries only) */
+        "9.2.3.4",
+        "a.b.good.example", /* DNS:*.good.example covers one label */
+        "good.example",     /* ... and not the bare parent */
+    };
+    const size_t count = sizeof refused / sizeof refused[0];
+    const char *args[] = {"-cert", "@wildcards.pem", "-key", "@wildcards.key", "-cert_chain", "@intermediate.pem",
+                          "-rev", NULL};
+    tls_child srv;
+    s_server_start(&srv, (int)count + 2, args);
+    SECURITYCREDENTIALS c;
+    creds_client(&c);
+    for (size_t i = 0; i < count; ++i) {
+        c.lpszVerifyName = refused[i];
+        HCLIENT h = tls_connect("127.0.0.1", srv.port, 0, &c);
+        DWORD code = InetGetLastError();
+        if (h != INVALID_CLIENT) {
+            InetDisconnect(h);
+            fail_msg("\"%s\" matched the wildcard certificate", refused[i]);
+        }
+        if (code != INETKIT_ERROR_CERTIFICATE_NAME_MISMATCH)
+            fail_msg("\"%s\": error %u (%s), expected CERTIFICATE_NAME_MISMATCH", refused[i], (unsigned)code,
+                     last_message());
+    }
+    /* The positive control: one label under *.good.example, in any case. */
+    const char *accepted[] = {"www.good.example", "WWW.Good.Example"};
+    for (size_t i = 0; i < 2; ++i) {
+        c.lpszVerifyName = accepted[i];
+        HCLIENT h = tls_connect("127.0.0.1", srv.port, 0, &c);
+        if (h == INVALID_CLIENT) fail_msg("\"%s\" refused: %u %s", accepted[i], InetGetLastError(), last_message());
+        rev_round_trip(h, "matched *.good.example");
+        assert_ok(InetDisconnect(h));
+    }
+    assert_true(tls_child_wait_exit(&srv, 5.0));
+    tls_child_stop(&srv);
+}
+
+/*
+ * One connection to an s_server that prints the SNI it receives ('Hostname in TLS
+ * extension: "..."') and refuses any name other than localhost (case aside).
+ * expected_sni NULL: no SNI may arrive.
+ */
+static void check_sni(const char *host, const char *verify_name, const char *expected_sni) {
+    const char *args[] = {"-cert", "@server.pem", "-key", "@server.key", "-cert_chain", "@intermediate.pem",
+                          "-servername", "localhost", "-servername_fatal",
+                          "-cert2", "@server.pem", "-key2", "@server.key", "-rev", NULL};
+    tls_child srv;
+    s_server_start(&srv, 1, args);
+    SECURITYCREDENTIALS c;
+    creds_client(&c);
+    c.lpszVerifyName = verify_name;
+    /* s_server gives the -cert2 context no chain: the client knows the intermediate itself. */
+    char *intermediate = read_text_file(pki("intermediate.pem"));
+    c.lpszCaPem = intermediate;
+    HCLIENT h = tls_connect(host, srv.port, 0, &c);
+    free(intermediate);
+    if (h == INVALID_CLIENT)
+        fail_msg("%s (verify name %s): %u %s", host, verify_name ? verify_name : "none", InetGetLastError(),
+                 last_message());
+    rev_round_trip(h, "sni");
+    assert_ok(InetDisconnect(h));
+    assert_true(tls_child_wait_exit(&srv, 5.0));
+    tls_child_stop(&srv);
+    const char *seen = strstr(srv.output, "Hostname in TLS extension: ");
+    if (expected_sni == NULL) {
+        if (seen != NULL) fail_msg("%s: SNI sent for an address:\n%s", host, srv.output);
+        return;
+    }
+    char line[256];
+    snprintf(line, sizeof line, "Hostname in TLS extension: \"%s\"\n", expected_sni);
+    if (seen == NULL || strstr(srv.output, line) == NULL)
+        fail_msg("%s: expected the SNI \"%s\"; s_server said:\n%s", host, expected_sni, srv.output);
+}
+
+/*
+ * #66: a name in upper case or with the root's trailing dot verifies, and goes out as
+ * "localhost". The resolver here does not know "localhost.", so the dotted forms go
+ * through the verify name, which replaces the connect host on the same path.
+ */
+static void test_F66_host_case_and_trailing_dot(void **state) {
+    (void)state;
+    check_sni("localhost", NULL, "localhost"); /* the control */
+    check_sni("LOCALHOST", NULL, "localhost");
+    check_sni("LocalHost", NULL, "localhost");
+    check_sni("127.0.0.1", "localhost.", "localhost");
+    check_sni("127.0.0.1", "LOCALHOST.", "localhost");
+}
+
+/* #75: no SNI for an address; an address written as a dNSName does not match it. */
+static void test_F75_ip_literals(void **state) {
+    (void)state;
+    check_sni("127.0.0.1", NULL, NULL);
+    check_sni("localhost", "127.0.0.1", NULL);
+
+    const char *args[] = {"-cert", "@dnsip.pem", "-key", "@dnsip.key", "-cert_chain", "@intermediate.pem", "-rev", NULL};
+    tls_child srv;
+    s_server_start(&srv, 1, args);
+    SECURITYCREDENTIALS c;
+    creds_client(&c);
+    assert_connect_fails(tls_connect("127.0.0.1", srv.port, 0, &c), INETKIT_ERROR_CERTIFICATE_NAME_MISMATCH);
+    tls_child_stop(&srv);
+}
+
+/* CVE-2009-2408 class (a #61 variant): SAN dNSName "localhost\0.evil.example" is not localhost. */
+static void test_F61_nul_in_san(void **state) {
+    (void)state;
+    const struct bad_case bc = {"nulsan", "intermediate.pem", "ca.pem", INETKIT_ERROR_CERTIFICATE_NAME_MISMATCH,
+                                X509_V_ERR_HOSTNAME_MISMATCH, 0, NULL, NULL, 0};
+    run_bad_case(&bc);
+}
+
+/* ---- the thread's OpenSSL error queue (#71) ---------------------------------------------- */
+
+/* What a careless neighbour leaves on this thread's queue: reasons SSL_get_error would
+   read as the failure of whatever SSL call comes next. */
+static void push_stale_errors(void) {
+    ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_EOF_WHILE_READING);
+    ERR_raise_data(ERR_LIB_SYS, ECONNRESET, "stale error pushed by the test");
+}
+
+static void test_F71_stale_openssl_error(void **state) {
+    (void)state;
+    const char *good[] = {"-cert", "@server.pem", "-key", "@server.key", "-cert_chain", "@intermediate.pem", "-rev", NULL};
+    const char *wrong[] = {"-cert", "@wronghost.pem", "-key", "@wronghost.key", "-cert_chain", "@intermediate.pem",
+                           "-rev", NULL};
+    tls_child srv, bad;
+    s_server_start(&srv, 2, good);
+    s_server_start(&bad, 1, wrong);
+    SECURITYCREDENTIALS c;
+    creds_client(&c);
+
+    /* Before the handshake, the write and the read of handle A. */
+    push_stale_errors();
+    HCLIENT a = tls_connect("localhost", srv.port, 0, &c);
+    assert_valid_handle(a);
+    char line[128];
+    DWORD n = 0;
+    push_stale_errors();
+    assert_ok(InetWriteLine(a, "stale errors do not matter"));
+    push_stale_errors();
+    assert_ok(InetReadLine(a, line, sizeof line, &n));
+    assert_string_equal(line, "rettam ton od srorre elats");
+
+    /* A failed handshake on handle B leaves nothing behind for this thread's other work. */
+    assert_connect_fails(tls_connect("localhost", bad.port, 0, &c), INETKIT_ERROR_CERTIFICATE_NAME_MISMATCH);
+    if (ERR_peek_error() != 0) {
+        char text[256];
+        ERR_error_string_n(ERR_peek_error(), text, sizeof text);
+        fail_msg("the failed handshake left OpenSSL errors on the thread: %s", text);
+    }
+    rev_round_trip(a, "handle A after B failed");
+    assert_ok(InetDisconnect(a)); /* s_server serves one connection at a time */
+    HCLIENT later = tls_connect("localhost", srv.port, 0, &c);
+    assert_valid_handle(later);
+    rev_round_trip(later, "a new handle after B failed");
+    assert_ok(InetDisconnect(later));
+    assert_true(tls_child_wait_exit(&srv, 5.0));
+    tls_child_stop(&srv);
+    tls_child_stop(&bad);
 }
 
 /* ---- client certificates -------------------------------------------------------------------- */
@@ -1958,10 +2181,18 @@ int main(void) {
         TLS_TEST(test_self_signed),
         TLS_TEST(test_unknown_ca),
         TLS_TEST(test_client_only_leaf),
+        TLS_TEST(test_F62_intermediate_validity),
+        TLS_TEST(test_F62_expired_root),
+        TLS_TEST(test_F64_intermediate_not_a_ca),
         TLS_TEST(test_ip_literal_verification),
         TLS_TEST(test_ipv6_literal),
         TLS_TEST(test_verify_name_override),
         TLS_TEST(test_verify_depth),
+        TLS_TEST(test_F65_wildcards),
+        TLS_TEST(test_F66_host_case_and_trailing_dot),
+        TLS_TEST(test_F75_ip_literals),
+        TLS_TEST(test_F61_nul_in_san),
+        TLS_TEST(test_F71_stale_openssl_error),
         TLS_TEST(test_client_certificate_required),
         TLS_TEST(test_client_certificate_to_s_server),
         TLS_TEST(test_tls10_needs_fallback),

@@ -64,38 +64,6 @@ keyUsage = critical, keyCertSign, cRLSign
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid:always
 
-[ server ]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-
-[ wronghost ]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:wrong.example
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-
-[ ipsan ]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature
-extendedKeyUsage = serverAuth
-subjectAltName = IP:127.0.0.1
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-
-[ dnsonly ]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-
 [ clientonly ]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
@@ -117,7 +85,46 @@ keyUsage = critical, digitalSignature, keyCertSign
 extendedKeyUsage = serverAuth
 subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1
 subjectKeyIdentifier = hash
+
+# An issuer that may sign certificates but is no CA: only the CA flag is wrong.
+[ intermediate_not_ca ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+
+# The same without basicConstraints at all.
+[ intermediate_no_bc ]
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
 EOF
+
+# Server leaves differ only in their names: each gets a section made here.
+server_section() { # server_section SECTION SUBJECTALTNAME
+    cat >>"$work/ext.cnf" <<EOF
+
+[ $1 ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = $2
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+EOF
+}
+server_section server    "DNS:localhost, IP:127.0.0.1, IP:::1"
+server_section wronghost "DNS:wrong.example"
+server_section ipsan     "IP:127.0.0.1"
+server_section dnsonly   "DNS:localhost"
+# Patterns no host name may match (libtls verifytest.c), a partial wildcard (which
+# inetkit refuses by policy), and one pattern that may match.
+server_section wildcards "DNS:*, DNS:*.com, DNS:p*p.example.com, DNS:*.*.example.com, DNS:*.2.3.4, DNS:ma*.example.com, DNS:*.good.example"
+# An address written as a dNSName: it must not match a connect to that address.
+server_section dnsip     "DNS:127.0.0.1"
+# dNSName "localhost\0.evil.example" (CVE-2009-2408): SEQUENCE { [2] IA5String }, written as
+# DER because the configuration syntax cannot hold a NUL.
+server_section nulsan    "DER:30198217:6c6f63616c686f7374:00:2e6576696c2e6578616d706c65"
 
 # req has no -extfile: self-signed certificates take their section from here.
 cat "$work/req.cnf" "$work/ext.cnf" >"$work/req-ext.cnf"
@@ -210,6 +217,43 @@ csr "$work/deep.key" "/O=inetkit tests/CN=localhost" "$work/deep.csr"
 sign inter2 "$work/deep.csr" "$work/deep.leaf.pem" server "$now_start" "$long_end"
 cat "$work/deep.leaf.pem" "$work/intermediate2.pem" "$work/intermediate.pem" >"$work/deep.pem"
 
+# ---- broken issuers above a good leaf: each NAME.pem holds the leaf, then that issuer ----
+# intermediate-expired and intermediate-notyet are CAs outside their validity;
+# intermediate-notca says CA:FALSE, intermediate-nobc has no basicConstraints.
+bad_issuer() { # bad_issuer KIND SECTION START END LEAF
+    key "$work/intermediate-$1.key"
+    csr "$work/intermediate-$1.key" "/O=inetkit tests/CN=inetkit Test Intermediate CA ($1)" "$work/intermediate-$1.csr"
+    sign root "$work/intermediate-$1.csr" "$work/intermediate-$1.pem" "$2" "$3" "$4"
+    ca_setup "inter-$1" "$work/intermediate-$1.pem" "$work/intermediate-$1.key"
+    key "$work/$5.key"
+    csr "$work/$5.key" "/O=inetkit tests/CN=localhost" "$work/$5.csr"
+    sign "inter-$1" "$work/$5.csr" "$work/$5.leaf.pem" server "$now_start" "$long_end"
+    cat "$work/$5.leaf.pem" "$work/intermediate-$1.pem" >"$work/$5.pem"
+}
+bad_issuer expired intermediate_ca      "$past_start"   "$past_end"   interexpired
+bad_issuer notyet  intermediate_ca      "$future_start" "$future_end" internotyet
+bad_issuer notca   intermediate_not_ca  "$now_start"    "$long_end"   internotca
+bad_issuer nobc    intermediate_no_bc   "$now_start"    "$long_end"   internobc
+
+# ---- an expired root (a trust anchor of its own, ca-expired.pem) that signed a good leaf ----
+key "$work/ca-expired.key"
+csr "$work/ca-expired.key" "/O=inetkit tests/CN=inetkit Test Expired Root CA" "$work/ca-expired.csr"
+ca_setup rootexpired "$work/ca-expired.pem" "$work/ca-expired.key"
+"$OPENSSL" ca -batch -notext -selfsign -config "$work/rootexpired/ca.cnf" -keyfile "$work/ca-expired.key" \
+    -in "$work/ca-expired.csr" -out "$work/ca-expired.pem" -extfile "$work/ext.cnf" -extensions root_ca \
+    -startdate "$past_start" -enddate "$past_end" 2>"$work/ca.log" || {
+    cat "$work/ca.log" >&2
+    exit 1
+}
+key "$work/rootexpired.key"
+csr "$work/rootexpired.key" "/O=inetkit tests/CN=localhost" "$work/rootexpired.csr"
+sign rootexpired "$work/rootexpired.csr" "$work/rootexpired.pem" server "$now_start" "$long_end"
+
+# ---- name traps, signed by the intermediate like the other leaves -------------------------
+leaf wildcards  "/O=inetkit tests/CN=inetkit wildcard test" wildcards "$now_start" "$long_end"
+leaf nulsan     "/O=inetkit tests/CN=evil.example"          nulsan    "$now_start" "$long_end"
+leaf dnsip      "/O=inetkit tests/CN=127.0.0.1"             dnsip     "$now_start" "$long_end"
+
 # ---- client certificate, signed by the root CA directly --------------------------------
 key "$work/client.key"
 csr "$work/client.key" "/O=inetkit tests/CN=inetkit-test-client" "$work/client.csr"
@@ -231,7 +275,12 @@ for f in ca.pem ca.key intermediate.pem intermediate.key other-ca.pem \
          wronghost.pem wronghost.key ipsan.pem ipsan.key dnsonly.pem dnsonly.key \
          clientonly.pem clientonly.key intermediate2.pem intermediate2.key deep.pem deep.key \
          client.pem client.key client-encrypted.key client.p12 \
-         selfsigned.pem selfsigned.key other.key; do
+         selfsigned.pem selfsigned.key other.key \
+         intermediate-expired.pem intermediate-notyet.pem intermediate-notca.pem intermediate-nobc.pem \
+         interexpired.pem interexpired.key internotyet.pem internotyet.key \
+         internotca.pem internotca.key internobc.pem internobc.key \
+         ca-expired.pem rootexpired.pem rootexpired.key \
+         wildcards.pem wildcards.key nulsan.pem nulsan.key dnsip.pem dnsip.key; do
     cp "$work/$f" "$out/$f"
 done
 chmod 600 "$out"/*.key "$out/client.p12"
