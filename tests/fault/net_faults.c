@@ -289,6 +289,23 @@ static void test_pop_greeting_fragmented_and_delayed_works(void **state) {
     check_fired(p, 3);
 }
 
+/* A byte every 150 ms never trips the inactivity limit; nTimeout bounds the whole connect. */
+static void connect_trickle(unsigned upstream, const char *anchor, DWORD options, const char *what) {
+    fp_proxy *p = fp_new(upstream, "connect-trickle");
+    fp_fragment(p, FP_DOWN, anchor, 0, 1, 150, 1000000);
+    unsigned port = proxy_start(p);
+    double start = seconds_now();
+    const SECURITYCREDENTIALS *creds = options == POP_OPTION_NONE ? NULL : creds_ca();
+    assert_true(PopConnect(HOST, port, TIMEOUT_S, options, creds) == INVALID_CLIENT);
+    CHECK_TIMEOUT(what, PopGetLastError(), start, TIMEOUT_S);
+    check_fired(p, 1);
+}
+
+static void test_pop_greeting_trickle_bounded_by_connect_timeout(void **state) {
+    (void)state;
+    connect_trickle(pop_plain_port(), NULL, POP_OPTION_NONE, "PopConnect, greeting 1 byte per 150 ms");
+}
+
 /* ==== POP3: login ==================================================================================== */
 
 static void test_pop_login_stall_after_pass_times_out(void **state) {
@@ -730,6 +747,30 @@ static void test_pop_stls_stall_mid_handshake_times_out(void **state) {
     check_fired(p, 1);
 }
 
+static void test_tls_handshake_trickle_bounded_by_connect_timeout(void **state) {
+    (void)state;
+    connect_trickle(pop_tls_port(), NULL, POP_OPTION_SECURE_IMPLICIT, "PopConnect TLS, handshake 1 byte per 150 ms");
+}
+
+static void test_pop_stls_handshake_trickle_bounded_by_connect_timeout(void **state) {
+    (void)state;
+    connect_trickle(pop_plain_port(), "STLS\r\n", POP_OPTION_SECURE_EXPLICIT, "PopConnect STLS, handshake 1 byte per 150 ms");
+}
+
+/* STLS answered after 1.5 s of a 2 s connect, then the handshake stalls: the
+   connect still ends at 2 s, not 2 s after the handshake began. */
+static void test_pop_stls_late_reply_then_stall_bounded_by_connect_timeout(void **state) {
+    (void)state;
+    fp_proxy *p = fp_new(pop_plain_port(), "stls-late-stall");
+    fp_delay(p, FP_DOWN, "STLS\r\n", 0, 1500);
+    fp_stall(p, FP_DOWN, "STLS\r\n", 150);
+    unsigned port = proxy_start(p);
+    double start = seconds_now();
+    assert_true(PopConnect(HOST, port, 2, POP_OPTION_SECURE_EXPLICIT, creds_ca()) == INVALID_CLIENT);
+    CHECK_TIMEOUT("PopConnect STLS (2 s), reply 1.5 s late, then stall", PopGetLastError(), start, 2.0);
+    check_fired(p, 2);
+}
+
 static void test_tls_handshake_stall_times_out(void **state) {
     (void)state;
     fp_proxy *p = fp_new(pop_tls_port(), "tls-handshake-stall");
@@ -1156,6 +1197,7 @@ int main(void) {
         T(test_pop_greeting_reset_gives_connection_reset),
         T(test_pop_greeting_fin_gives_connection_closed),
         T(test_pop_greeting_fragmented_and_delayed_works),
+        T(test_pop_greeting_trickle_bounded_by_connect_timeout),
         T(test_pop_login_stall_after_pass_times_out),
         T(test_pop_login_reset_after_user_gives_connection_reset),
         T(test_pop_login_fin_in_pass_reply_gives_connection_closed),
@@ -1178,6 +1220,9 @@ int main(void) {
         T(test_pop_quit_lost_upstream_keeps_messages),
         T(test_pop_stls_stall_mid_handshake_times_out),
         T(test_tls_handshake_stall_times_out),
+        T(test_tls_handshake_trickle_bounded_by_connect_timeout),
+        T(test_pop_stls_handshake_trickle_bounded_by_connect_timeout),
+        T(test_pop_stls_late_reply_then_stall_bounded_by_connect_timeout),
         T(test_tls_handshake_reset_gives_connection_reset),
         T(test_tls_handshake_fin_gives_handshake_error),
         T(test_tls_retr_fin_in_first_record_gives_connection_closed),
