@@ -984,10 +984,13 @@ static const char *mx_message(void) {
 
 static HCLIENT mx_handle_;
 
-/* A synchronous resolver asking the relay: Timeout seconds, queries retried every retry_ms. */
-static HCLIENT mx_via(fu_relay *u, UINT timeout, unsigned retry_ms) {
+/* A resolver asking the relay (Timeout seconds, 0: asynchronous; queries
+   retried every retry_ms); tcp, when given, is started on the relay's port
+   and carries the TCP fallback of truncated answers. */
+static HCLIENT mx_via_both(fu_relay *u, fp_proxy *tcp, UINT timeout, unsigned retry_ms) {
     unsigned port = fu_start(u);
     if (port == 0) fail_msg("the UDP relay did not start");
+    if (tcp != NULL && fp_start_on(tcp, port) != port) fail_msg("no TCP proxy on the relay's port %u", port);
     HCLIENT h = MxCreate(MX_OPTION_NONE);
     if (h == INVALID_CLIENT) fail_msg("MxCreate: %s", mx_message());
     mx_handle_ = h;
@@ -1000,6 +1003,8 @@ static HCLIENT mx_via(fu_relay *u, UINT timeout, unsigned retry_ms) {
     MX_OK(MxConfig(h, "Retries=4"));
     return h;
 }
+
+static HCLIENT mx_via(fu_relay *u, UINT timeout, unsigned retry_ms) { return mx_via_both(u, NULL, timeout, retry_ms); }
 
 static int mx_teardown(void **state) {
     if (mx_handle_ != INVALID_CLIENT) MxDestroy(mx_handle_);
@@ -1156,6 +1161,82 @@ static void test_mx_truncated_answer_sweep(void **state) {
     }
 }
 
+/* big.mx.test: 120 exchangers, about 12 KB; the UDP answer is truncated and c-ares asks again over TCP. */
+static DWORD mx_big_over_tcp(fp_proxy *tcp, double *took) {
+    fu_relay *u = fu_new(knot_port_, "mx-tcp-relay");
+    HCLIENT h = mx_via_both(u, tcp, 2, 500);
+    double start = seconds_now();
+    DWORD rc = MxResolve(h, "big.mx.test", NULL);
+    *took = seconds_now() - start;
+    if (rc == 0) {
+        MXRESULT r = {.dwSize = sizeof r};
+        MX_OK(MxGetResult(h, &r));
+        assert_true(r.dwFlags & MX_RESULT_TRUNCATED);
+        assert_int_equal(r.dwCount, 64); /* MaxRecords */
+        MXRECORD first = {.dwSize = sizeof first};
+        MX_OK(MxGetRecord(h, 0, &first));
+        assert_int_equal(first.dwPrecedence, 1);
+    }
+    assert_true(fp_connections(tcp) >= 1);
+    return rc;
+}
+
+static void test_mx_tcp_fallback_fragmented_works(void **state) {
+    (void)state;
+    fp_proxy *tcp = fp_new(knot_port_, "mx-tcp-fragments");
+    fp_fragment(tcp, FP_DOWN, NULL, 0, 7, 0, 1000000);
+    fp_delay(tcp, FP_DOWN, NULL, 1, 300); /* inside the 2-byte length prefix */
+    fp_fragment(tcp, FP_UP, NULL, 0, 1, 1, 100);
+    double took = 0, start = seconds_now();
+    CHECK_RC_TIME("MxResolve big over TCP in 7-byte pieces", mx_big_over_tcp(tcp, &took), 0, start, 0.0, 2.0);
+    check_fired(tcp, 3);
+}
+
+/*
+ * Every TCP connection cut (FIN or RST) inside the answer: c-ares retries on
+ * new connections, then the request fails at once with the Winsock code of
+ * an unreachable server (mx.h): CONNECTION_RESET after an RST, and
+ * CONNECTION_REFUSED after a FIN (no socket error to name). No partial plan.
+ */
+static void mx_tcp_cut(int reset, DWORD code) {
+    fp_proxy *tcp = fp_new(knot_port_, reset ? "mx-tcp-reset" : "mx-tcp-fin");
+    if (reset) fp_reset(tcp, FP_DOWN, NULL, 1000);
+    else fp_truncate(tcp, FP_DOWN, NULL, 1000);
+    double took = 0, start = seconds_now();
+    DWORD rc = mx_big_over_tcp(tcp, &took);
+    CHECK_RC_TIME(reset ? "MxResolve big, TCP answer RST at byte 1000" : "MxResolve big, TCP answer FIN at byte 1000", rc,
+                  code, start, 0.0, 2.0 + ELAPSED_SLACK);
+    DWORD count = 99;
+    MX_OK(MxGetRecordCount(mx_handle_, &count));
+    assert_int_equal(count, 0);
+    check_fired(tcp, 1);
+}
+
+static void test_mx_tcp_answer_fin_mid_frame_fails_cleanly(void **state) {
+    (void)state;
+    mx_tcp_cut(0, INETKIT_ERROR_CONNECTION_REFUSED);
+}
+
+static void test_mx_tcp_answer_reset_mid_frame_fails_cleanly(void **state) {
+    (void)state;
+    mx_tcp_cut(1, INETKIT_ERROR_CONNECTION_RESET);
+}
+
+/*
+ * A stalled TCP answer: TRY_AGAIN within the Timeout. c-ares 1.18 never sends
+ * a query twice on one TCP connection, so with one server the first
+ * QueryTimeout (500 ms) already ends the request; Retries do not apply.
+ */
+static void test_mx_tcp_answer_stall_try_again_within_timeout(void **state) {
+    (void)state;
+    fp_proxy *tcp = fp_new(knot_port_, "mx-tcp-stall");
+    fp_stall(tcp, FP_DOWN, NULL, 1000);
+    double took = 0, start = seconds_now();
+    CHECK_RC_TIME("MxResolve big, TCP answer stalled at byte 1000", mx_big_over_tcp(tcp, &took),
+                  INETKIT_ERROR_TRY_AGAIN, start, 0.5 - 0.05, 2.0 + ELAPSED_SLACK);
+    check_fired(tcp, 1);
+}
+
 /* ==== fixture ================================================================================================= */
 
 static int group_setup(void **state) {
@@ -1243,6 +1324,10 @@ int main(void) {
         TMX(test_mx_duplicate_answers_are_harmless),
         TMX(test_mx_swapped_answers_match_their_queries),
         TMX(test_mx_truncated_answer_sweep),
+        TMX(test_mx_tcp_fallback_fragmented_works),
+        TMX(test_mx_tcp_answer_fin_mid_frame_fails_cleanly),
+        TMX(test_mx_tcp_answer_reset_mid_frame_fails_cleanly),
+        TMX(test_mx_tcp_answer_stall_try_again_within_timeout),
     };
     return cmocka_run_group_tests_name("fault_net", tests, group_setup, group_teardown);
 }

@@ -73,11 +73,11 @@ static struct sockaddr_in loopback(unsigned port) {
     return a;
 }
 
-/* A socket bound to 127.0.0.1 on a port the kernel picks; -1 on failure. */
+/* A socket bound to 127.0.0.1:*port (0: a port the kernel picks, stored back); -1 on failure. */
 static int bind_loopback(int type, unsigned *port) {
     int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
     if (fd < 0) return -1;
-    struct sockaddr_in a = loopback(0);
+    struct sockaddr_in a = loopback(*port);
     socklen_t len = sizeof a;
     if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || (type == SOCK_STREAM && listen(fd, 16) != 0) ||
         getsockname(fd, (struct sockaddr *)&a, &len) != 0) {
@@ -527,8 +527,9 @@ static void *fp_thread(void *arg) {
     return NULL;
 }
 
-unsigned fp_start(fp_proxy *p) {
-    unsigned port = 0;
+unsigned fp_start(fp_proxy *p) { return fp_start_on(p, 0); }
+
+unsigned fp_start_on(fp_proxy *p, unsigned port) {
     p->listen_fd = bind_loopback(SOCK_STREAM, &port);
     if (p->listen_fd < 0 || runner_start(&p->r, fp_thread) != 0) return 0;
     return port;

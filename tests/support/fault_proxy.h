@@ -96,6 +96,8 @@ void fp_drop_upstream(fp_proxy *p, fp_direction dir, const char *anchor, uint64_
 
 /* Listens on 127.0.0.1:0 and starts the thread; returns the port (0 on failure). */
 unsigned fp_start(fp_proxy *p);
+/* The same on a given port (a DNS test puts it on the UDP relay's port, for TCP fallback). */
+unsigned fp_start_on(fp_proxy *p, unsigned port);
 /* Arms the FP_ARMED rules: they count from the next client bytes. */
 void fp_arm(fp_proxy *p);
 void fp_stop(fp_proxy *p);
