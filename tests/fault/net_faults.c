@@ -569,6 +569,128 @@ static void test_pop_retr_delayed_fragmented_is_exact(void **state) {
     check_fired(p, 4);
 }
 
+/* ==== POP3: the other ways to read a message ============================================================== */
+
+/* A session as bob whose reply to "RETR/TOP n" of the 10 KB message is cut
+   (FIN, or RST with reset) 5000 bytes in. */
+static HCLIENT bob_with_cut_message(fp_proxy **proxy, const char *verb, int reset) {
+    const pop_manifest_entry *e = bob_message("tenkb-crlf");
+    fp_proxy *p = fp_new(pop_plain_port(), "read-cut");
+    char anchor[32];
+    snprintf(anchor, sizeof anchor, "%s %u ", verb, (unsigned)e->number);
+    if (strcmp(verb, "RETR") == 0) anchor[strlen(anchor) - 1] = '\r'; /* "RETR n\r", "TOP n " */
+    if (reset) fp_reset(p, FP_DOWN, anchor, 5000);
+    else fp_truncate(p, FP_DOWN, anchor, 5000);
+    *proxy = p;
+    return bob_via(proxy_start(p), POP_OPTION_NONE);
+}
+
+static void test_pop_read_stream_fin_gives_incomplete(void **state) {
+    (void)state;
+    const pop_manifest_entry *e = bob_message("tenkb-crlf");
+    fp_proxy *p;
+    HCLIENT h = bob_with_cut_message(&p, "RETR", 0);
+    pop_assert_ok(PopOpenMessage(h, e->number, POP_ALL_LINES));
+    char buffer[1000];
+    DWORD got = 0, rc;
+    ULONGLONG total = 0;
+    double start = seconds_now();
+    while ((rc = PopRead(h, buffer, sizeof buffer, &got)) == 0 && got > 0) total += got;
+    CHECK_FAST("PopRead, FIN at reply byte 5000", rc, INETKIT_ERROR_MESSAGE_INCOMPLETE, start);
+    assert_true(total < e->size);
+    check_fired(p, 1);
+    /* Nothing is open any more, and nothing is left to read. */
+    pop_assert_fails_with(PopRead(h, buffer, sizeof buffer, &got), INETKIT_ERROR_INVALID_STATE);
+    check_nothing_deleted(h, p, e->number);
+}
+
+typedef struct {
+    ULONGLONG bytes;
+    unsigned calls;
+} data_count;
+
+static BOOL INETKIT_CALL count_data(HCLIENT h, DWORD message, LPCVOID data, DWORD size, LPVOID param) {
+    (void)h; (void)message; (void)data;
+    data_count *c = param;
+    c->bytes += size;
+    c->calls++;
+    return TRUE;
+}
+
+static void test_pop_retrieve_callback_reset_gives_incomplete(void **state) {
+    (void)state;
+    const pop_manifest_entry *e = bob_message("tenkb-crlf");
+    fp_proxy *p;
+    HCLIENT h = bob_with_cut_message(&p, "RETR", 1);
+    data_count count = {0, 0};
+    double start = seconds_now();
+    DWORD rc = PopRetrieveMessage(h, e->number, count_data, &count);
+    CHECK_FAST("PopRetrieveMessage, RST at reply byte 5000", rc, INETKIT_ERROR_MESSAGE_INCOMPLETE, start);
+    assert_true(count.bytes < e->size);
+    check_fired(p, 1);
+    check_nothing_deleted(h, p, e->number);
+}
+
+static void test_pop_get_message_fin_gives_incomplete(void **state) {
+    (void)state;
+    const pop_manifest_entry *e = bob_message("tenkb-crlf");
+    fp_proxy *p;
+    HCLIENT h = bob_with_cut_message(&p, "RETR", 0);
+    static char buffer[1 << 16];
+    DWORD size = sizeof buffer;
+    double start = seconds_now();
+    DWORD rc = PopGetMessage(h, e->number, buffer, &size);
+    CHECK_FAST("PopGetMessage, FIN at reply byte 5000", rc, INETKIT_ERROR_MESSAGE_INCOMPLETE, start);
+    check_fired(p, 1);
+    /* The size-query retry finds no kept message: the session is closed. */
+    size = sizeof buffer;
+    pop_assert_fails_with(PopGetMessage(h, e->number, buffer, &size), INETKIT_ERROR_NOT_CONNECTED);
+    check_nothing_deleted(h, p, e->number);
+}
+
+static void test_pop_top_fin_gives_incomplete(void **state) {
+    (void)state;
+    const pop_manifest_entry *e = bob_message("tenkb-crlf");
+    fp_proxy *p;
+    HCLIENT h = bob_with_cut_message(&p, "TOP", 0);
+    static char buffer[1 << 16];
+    DWORD size = sizeof buffer;
+    double start = seconds_now();
+    DWORD rc = PopGetMessageTop(h, e->number, 100, buffer, &size);
+    CHECK_FAST("PopGetMessageTop(100 lines), FIN at reply byte 5000", rc, INETKIT_ERROR_MESSAGE_INCOMPLETE, start);
+    check_fired(p, 1);
+    check_nothing_deleted(h, p, e->number);
+}
+
+static void *cancel_later(void *arg) {
+    sleep_ms(300);
+    PopCancel(*(HCLIENT *)arg);
+    return NULL;
+}
+
+/* PopCancel from another thread ends a stalled retrieval long before its 5 s timeout. */
+static void test_pop_cancel_during_stall_returns_canceled(void **state) {
+    (void)state;
+    const pop_manifest_entry *e = bob_message("tenkb-crlf");
+    fp_proxy *p = fp_new(pop_plain_port(), "retr-stall-cancel");
+    char anchor[32];
+    snprintf(anchor, sizeof anchor, "RETR %u\r\n", (unsigned)e->number);
+    fp_stall(p, FP_DOWN, anchor, 5000);
+    HCLIENT h = track(PopConnect(HOST, proxy_start(p), 5, POP_OPTION_NONE, NULL));
+    pop_assert_valid_handle(h);
+    pop_assert_ok(PopLogin(h, POP_AUTH_PASS, "bob", "bob-pass"));
+    pthread_t canceler;
+    assert_int_equal(pthread_create(&canceler, NULL, cancel_later, &h), 0);
+    double start = seconds_now();
+    DWORD rc = PopStoreMessage(h, e->number, scratch("m.eml"));
+    pthread_join(canceler, NULL);
+    CHECK_RC_TIME("PopStoreMessage stalled, PopCancel after 0.3 s", rc, INETKIT_ERROR_CANCELED, start, 0.25,
+                  0.3 + ELAPSED_SLACK);
+    check_fired(p, 1);
+    check_dir_empty(scratch_);
+    check_nothing_deleted(h, p, e->number);
+}
+
 /* ==== POP3: many messages to a directory ==================================================================== */
 
 /* PopStoreMessages of every message of bob into DIR/mail, as a cut at offset
@@ -1295,6 +1417,11 @@ int main(void) {
         T(test_pop_retr_stall_in_body_times_out),
         T(test_pop_retr_trickle_hits_deadline),
         T(test_pop_retr_delayed_fragmented_is_exact),
+        T(test_pop_read_stream_fin_gives_incomplete),
+        T(test_pop_retrieve_callback_reset_gives_incomplete),
+        T(test_pop_get_message_fin_gives_incomplete),
+        T(test_pop_top_fin_gives_incomplete),
+        T(test_pop_cancel_during_stall_returns_canceled),
         T(test_pop_store_messages_fault_sweep_leaves_only_complete_files),
         T(test_pop_store_messages_stall_unpipelined_times_out),
         T(test_pop_store_new_messages_resumes_after_fin),
