@@ -12,6 +12,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,8 +219,9 @@ struct fp_proxy {
     fp_conn *conns;
     size_t nconns;
     int arm_pending;
-    uint64_t received[2], forwarded[2];
-    unsigned fired;
+    /* results, read without the lock */
+    _Atomic uint64_t received[2], forwarded[2];
+    _Atomic unsigned fired, accepted;
     char *escaped;
 };
 
@@ -381,6 +383,7 @@ static void fp_accept(fp_proxy *p) {
     memset(c, 0, sizeof *c);
     c->client = fd;
     c->upstream = up;
+    p->accepted++;
     c->rs = calloc(p->nrules + 1, sizeof *c->rs);
     if (c->rs == NULL) abort();
     for (size_t i = 0; i < p->nrules; ++i) c->rs[i].armed = p->rules[i].anchor == NULL;
@@ -558,33 +561,10 @@ void fp_free(fp_proxy *p) {
     free(p);
 }
 
-uint64_t fp_received(fp_proxy *p, fp_direction dir) {
-    pthread_mutex_lock(&p->r.lock);
-    uint64_t v = p->received[dir];
-    pthread_mutex_unlock(&p->r.lock);
-    return v;
-}
-
-uint64_t fp_forwarded(fp_proxy *p, fp_direction dir) {
-    pthread_mutex_lock(&p->r.lock);
-    uint64_t v = p->forwarded[dir];
-    pthread_mutex_unlock(&p->r.lock);
-    return v;
-}
-
-unsigned fp_connections(fp_proxy *p) {
-    pthread_mutex_lock(&p->r.lock);
-    unsigned v = (unsigned)p->nconns;
-    pthread_mutex_unlock(&p->r.lock);
-    return v;
-}
-
-unsigned fp_fired(fp_proxy *p) {
-    pthread_mutex_lock(&p->r.lock);
-    unsigned v = p->fired;
-    pthread_mutex_unlock(&p->r.lock);
-    return v;
-}
+uint64_t fp_received(fp_proxy *p, fp_direction dir) { return p->received[dir]; }
+uint64_t fp_forwarded(fp_proxy *p, fp_direction dir) { return p->forwarded[dir]; }
+unsigned fp_connections(fp_proxy *p) { return p->accepted; }
+unsigned fp_fired(fp_proxy *p) { return p->fired; }
 
 int fp_client_sent(fp_proxy *p, const char *text) {
     size_t n = strlen(text);
@@ -650,8 +630,9 @@ struct fu_relay {
     size_t nqueue;
     asker askers[64];
     size_t nasked;
-    unsigned received[2], sent[2];
-    size_t last_size[2];
+    /* results, read without the lock */
+    _Atomic unsigned received[2], sent[2];
+    _Atomic size_t last_size[2];
 };
 
 static void fu_stop_any(void *u) { fu_stop(u); }
@@ -821,23 +802,6 @@ void fu_free(fu_relay *u) {
     free(u);
 }
 
-unsigned fu_received(fu_relay *u, fp_direction dir) {
-    pthread_mutex_lock(&u->r.lock);
-    unsigned v = u->received[dir];
-    pthread_mutex_unlock(&u->r.lock);
-    return v;
-}
-
-unsigned fu_sent(fu_relay *u, fp_direction dir) {
-    pthread_mutex_lock(&u->r.lock);
-    unsigned v = u->sent[dir];
-    pthread_mutex_unlock(&u->r.lock);
-    return v;
-}
-
-size_t fu_last_size(fu_relay *u, fp_direction dir) {
-    pthread_mutex_lock(&u->r.lock);
-    size_t v = u->last_size[dir];
-    pthread_mutex_unlock(&u->r.lock);
-    return v;
-}
+unsigned fu_received(fu_relay *u, fp_direction dir) { return u->received[dir]; }
+unsigned fu_sent(fu_relay *u, fp_direction dir) { return u->sent[dir]; }
+size_t fu_last_size(fu_relay *u, fp_direction dir) { return u->last_size[dir]; }
