@@ -180,7 +180,8 @@ static DWORD check_store_dir(const char *path, int present[32]) {
 /*
  * After a fault the session is out of step: a naive caller's DELE is refused
  * without a byte sent, PopDisconnect sends no QUIT, and the proxy's record
- * shows that the server was never asked to delete anything.
+ * shows that the server was never asked to delete anything (under TLS the
+ * record is ciphertext: there the refusal is the proof).
  */
 static void check_nothing_deleted(HCLIENT h, fp_proxy *p, DWORD message) {
     pop_assert_fails_with(PopDeleteMessage(h, message), INETKIT_ERROR_NOT_CONNECTED);
