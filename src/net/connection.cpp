@@ -135,7 +135,8 @@ void Connection::start_tls(std::shared_ptr<TlsContext> context, Milliseconds lim
                  " plaintext bytes arrived before the TLS handshake; nothing was sent and they stay unread");
     std::string peer_key = server ? "" : peer_name_ + ":" + std::to_string(peer_port_);
     auto stream = std::make_unique<TlsStream>(std::move(context), socket_.fd(), peer_name_, peer_key);
-    CallTimer timer(interrupter ? *interrupter : interrupter_, Timeouts{timeouts_.inactivity, limit});
+    // The operation's end counts too: STLS is one step of a connect that nTimeout bounds as a whole.
+    CallTimer timer(interrupter ? *interrupter : interrupter_, Timeouts{timeouts_.inactivity, limit, timeouts_.end});
     stream->handshake(timer);
     tls_ = std::move(stream);
 }
