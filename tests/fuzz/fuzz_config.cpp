@@ -16,6 +16,7 @@
 //   5  the same through InetCheckCredentials, which also builds the OpenSSL
 //      context (slow: about 20 ms a run). No file members: nothing is read.
 // Every call returns 0 or a documented code, never INTERNAL, and never crashes.
+#include "fuzz_check.hpp"
 #include "api/credentials.hpp"
 #include "core/error.hpp"
 #include "mx/settings.hpp"
@@ -43,11 +44,6 @@
 namespace {
 
 using namespace inetkit;
-
-[[noreturn]] void broken(const char *what, const std::string &detail = "") {
-    std::fprintf(stderr, "config: %s %s\n", what, detail.c_str());
-    std::abort();
-}
 
 void check_code(DWORD code, const char *call) {
     if (code == INETKIT_ERROR_INTERNAL || (code != 0 && code != INETKIT_ERROR_INVALID_PARAMETER &&

@@ -8,6 +8,7 @@
 // preference any of its records gave; a cut list kept the best; a null MX is
 // reported only when it is the sole record. Order: with one seed, the list
 // is the same whatever order the server put the records in.
+#include "fuzz_check.hpp"
 #include "core/error.hpp"
 #include "mx/dns_wire.hpp"
 #include "mx/exchangers.hpp"
@@ -26,11 +27,6 @@ namespace {
 
 using namespace inetkit;
 using namespace inetkit::mx;
-
-[[noreturn]] void broken(const char *what) {
-    std::fprintf(stderr, "mx_order: %s\n", what);
-    std::abort();
-}
 
 Exchangers order(const std::vector<wire::Record> &answers, const std::string &name, std::uint32_t max_records,
                  bool shuffle_equal, std::uint64_t seed) {

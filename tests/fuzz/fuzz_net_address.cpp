@@ -9,6 +9,7 @@
 // resolver codes for numeric_address); an address numeric_address accepts
 // comes back from endpoint_of as numeric text that it accepts again as the
 // same socket address, and describe() writes "[v6]:port" / "v4:port".
+#include "fuzz_check.hpp"
 #include "core/error.hpp"
 #include "net/address.hpp"
 
@@ -25,11 +26,6 @@ namespace {
 
 using namespace inetkit;
 using namespace inetkit::net;
-
-[[noreturn]] void broken(const char *what) {
-    std::fprintf(stderr, "net_address: %s\n", what);
-    std::abort();
-}
 
 bool resolver_code(ErrorCode code) {
     return code == INETKIT_ERROR_INVALID_PARAMETER || code == INETKIT_ERROR_HOST_NOT_FOUND ||

@@ -3,7 +3,7 @@
 // options byte and then the server's replies, separated by 0xFF; the client
 // runs one fixed script (greeting, CAPA, login, STAT, LIST, UIDL, RETR, TOP,
 // streaming, store, pipelined bulk store, DELE, RSET, NOOP, a raw command,
-// QUIT). Every call must succeed or throw an inetkit::Error with a code from
+// UTF8, QUIT). Every call must succeed or throw an inetkit::Error with a code from
 // the catalogue; a session that lost step must send nothing more; the
 // commands in the trace never show the password.
 //
@@ -251,7 +251,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
             const std::vector<pop::MessageEntry> &entries = s.list();
             if (entries.size() != s.highest_message()) std::abort();
         });
-        step(s, [&] { s.message_size(1); });
+        step(s, [&] {
+            s.message_size(1);
+            if (s.entry(1).octets != s.message_size(1)) std::abort();
+        });
         step(s, [&] { s.message_uid(1); });
         step(s, [&] { s.find("uid-2"); });
         step(s, [&] { s.retrieve(1, std::nullopt, sink); });
@@ -281,6 +284,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
         step(s, [&] { s.reset(); });
         step(s, [&] { s.noop(); });
         step(s, [&] { s.raw_command("XTND XMIT", true); });
+        step(s, [&] { s.enable_utf8(); });
         step(s, [&] { s.quit(); });
         if (s.in_step()) std::abort(); // QUIT ends the session whatever the server says
         // No reply may have been delivered that the server never sent.

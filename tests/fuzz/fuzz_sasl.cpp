@@ -11,6 +11,7 @@
 // SCRAM's proof is what RFC 5802 computes from the challenge it accepted,
 // and succeeded() passes only after the server proved the same signature
 // (checked with OpenSSL here, independently of sasl.cpp).
+#include "fuzz_check.hpp"
 #include "core/error.hpp"
 #include "pop/sasl.hpp"
 
@@ -40,11 +41,6 @@ bool documented(ErrorCode code) {
     return code == INETKIT_ERROR_PROTOCOL || code == INETKIT_ERROR_AUTH_FAILED ||
            code == INETKIT_ERROR_AUTH_SERVER_UNVERIFIED || code == INETKIT_ERROR_INVALID_PARAMETER ||
            code == INETKIT_ERROR_INVALID_STATE;
-}
-
-[[noreturn]] void broken(const char *what) {
-    std::fprintf(stderr, "sasl: %s\n", what);
-    std::abort();
 }
 
 std::string hmac(const EVP_MD *md, const std::string &key, const std::string &data) {

@@ -343,6 +343,7 @@ def mailbox_replies(retr1=None, retr2=None, top2=None):
         b"+OK\r\n",                                                                   # RSET
         b"+OK\r\n",                                                                   # NOOP
         b"-ERR Unknown command: XTND\r\n",                                            # XTND XMIT
+        b"-ERR Unknown command: UTF8\r\n",                                            # UTF8
         b"+OK Logging out.\r\n",                                                      # QUIT
     ]
 
