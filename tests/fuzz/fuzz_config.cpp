@@ -89,21 +89,15 @@ void server_list(const std::string &text) {
 }
 
 void resolv_conf(const std::string &content) {
-    // One file for the whole run, removed at exit.
-    static struct File {
-        std::string path;
-        File() {
-            const char *base = std::getenv("FUZZ_TMPDIR");
-            path = std::string(base ? base : "/tmp") + "/inetkit-fuzz-resolv.XXXXXX";
-            int fd = ::mkstemp(path.data());
-            if (fd < 0) std::abort();
-            ::close(fd);
-        }
-        ~File() { ::unlink(path.c_str()); }
-    } file;
-    const std::string &path = file.path;
+    // A file per input, removed before returning (libFuzzer may skip static destructors).
+    const char *base = std::getenv("FUZZ_TMPDIR");
+    std::string path = std::string(base ? base : "/tmp") + "/inetkit-fuzz-resolv.XXXXXX";
+    int fd = ::mkstemp(path.data());
+    if (fd < 0) broken("cannot create a temporary file");
+    ::close(fd);
     std::ofstream(path, std::ios::binary | std::ios::trunc) << content;
     std::vector<mx::ServerAddress> servers = mx::read_resolv_conf(path);
+    ::unlink(path.c_str());
     if (servers.size() > 32) broken("more than 32 servers from resolv.conf");
     for (const mx::ServerAddress &server : servers) {
         unsigned char bytes[16];

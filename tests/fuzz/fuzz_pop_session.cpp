@@ -179,8 +179,9 @@ template <class Step> void step(pop::Session &session, Step &&body) {
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size) {
-    static Directory store;
     if (size < 1) return 0;
+    // One directory per input: libFuzzer does not always run static destructors at exit.
+    Directory store;
     const std::uint8_t options = data[0];
     std::string_view input(reinterpret_cast<const char *>(data) + 1, size - 1);
 
@@ -293,6 +294,5 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     session.reset(); // closes the client's end
     server = nullptr;
     ::close(scripted.server_fd);
-    empty_directory(store.path);
     return 0;
 }
