@@ -151,26 +151,6 @@ ares_ssize_t send_socket(ares_socket_t fd, const iovec *vector, int count, void 
 
 const ares_socket_functions socket_functions = {open_socket, close_socket, connect_socket, receive_socket, send_socket};
 
-// Where the CNAME chain that starts at name ends inside one answer. Sets
-// *alias when it moved, and *loop when a name came back (or the chain is
-// longer than 16 aliases, which no sane zone needs).
-std::string chase(const wire::Message &message, std::string name, bool *alias, bool *loop = nullptr) {
-    std::vector<std::string> seen{name};
-    for (;;) {
-        auto cname = std::find_if(message.answers.begin(), message.answers.end(), [&](const wire::Record &record) {
-            return record.type == wire::CNAME && record.klass == wire::class_in && record.owner == name;
-        });
-        if (cname == message.answers.end()) return name;
-        name = cname->target;
-        *alias = true;
-        if (seen.size() > 16 || std::find(seen.begin(), seen.end(), name) != seen.end()) {
-            if (loop) *loop = true;
-            return name;
-        }
-        seen.push_back(name);
-    }
-}
-
 std::uint32_t millis_between(Clock::time_point from, Clock::time_point to) {
     auto ms = std::chrono::duration_cast<Milliseconds>(to - from).count();
     return static_cast<std::uint32_t>(std::clamp<long long>(ms, 0, 0xFFFFFFFE));
@@ -604,11 +584,8 @@ void Resolver::handle_mx(Request &request, const Answer &answer) {
         result.flags |= result_cname;
         result.canonical_name = name;
     }
-    std::vector<const wire::Record *> records;
-    for (const wire::Record &record : message.answers)
-        if (record.type == wire::MX && record.klass == wire::class_in && record.owner == name) records.push_back(&record);
-
-    if (records.empty()) {
+    Exchangers found = order_exchangers(message.answers, name, settings_.max_records, settings_.shuffle_equal ? &shuffle_ : nullptr);
+    if (found.records == 0) {
         if (alias) {
             // The chain left the data this answer holds: ask again at its end, within limits.
             request.visited.push_back(request.qname);
@@ -636,45 +613,18 @@ void Resolver::handle_mx(Request &request, const Answer &answer) {
         }
         return;
     }
-
-    // RFC 7505: a null MX alone means no mail; mixed with others it is just an invalid record.
-    bool null_mx = std::any_of(records.begin(), records.end(), [](const wire::Record *r) { return r->target.empty(); });
-    if (null_mx && records.size() == 1) {
+    if (found.null_mx) {
         finish(request, INETKIT_ERROR_NULL_MX, domain + ": the domain accepts no mail (null MX \"0 .\", RFC 7505; " + answer.server + ")");
         return;
     }
-    std::vector<Exchanger> exchangers;
-    std::string first_invalid;
-    for (const wire::Record *record : records) {
-        if (!is_host_name(record->target)) {
-            if (first_invalid.empty()) first_invalid = record->target.empty() ? "." : record->target;
-            result.flags |= result_dropped;
-            continue;
-        }
-        auto same = std::find_if(exchangers.begin(), exchangers.end(), [&](const Exchanger &e) { return e.name == record->target; });
-        if (same != exchangers.end()) { // listed twice: the better preference counts
-            same->preference = std::min(same->preference, record->preference);
-            continue;
-        }
-        exchangers.push_back({record->target, record->preference, record->ttl, 0, {}});
-    }
-    if (exchangers.empty()) {
-        finish(request, INETKIT_ERROR_DNS_BAD_NAME, domain + ": none of the " + std::to_string(records.size()) +
+    if (found.dropped) result.flags |= result_dropped;
+    if (found.list.empty()) {
+        finish(request, INETKIT_ERROR_DNS_BAD_NAME, domain + ": none of the " + std::to_string(found.records) +
                                                         " mail exchangers in the answer from " + answer.server +
-                                                        " is a valid host name (" + quote_for_message(first_invalid) + ")");
+                                                        " is a valid host name (" + quote_for_message(found.first_invalid) + ")");
         return;
     }
-    // Sorted by name first, so a seeded shuffle gives the same order whatever
-    // order the server listed the records in.
-    std::sort(exchangers.begin(), exchangers.end(), [](const Exchanger &a, const Exchanger &b) { return a.name < b.name; });
-    if (settings_.shuffle_equal) std::shuffle(exchangers.begin(), exchangers.end(), shuffle_);
-    std::stable_sort(exchangers.begin(), exchangers.end(),
-                     [](const Exchanger &a, const Exchanger &b) { return a.preference < b.preference; });
-    if (exchangers.size() > settings_.max_records) {
-        exchangers.resize(settings_.max_records);
-        result.flags |= result_dropped;
-    }
-    result.exchangers = std::move(exchangers);
+    result.exchangers = std::move(found.list);
     if (settings_.resolve_addresses) start_address_queries(request);
     else finish_ok(request);
 }

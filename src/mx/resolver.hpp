@@ -7,6 +7,7 @@
 #pragma once
 
 #include "core/error.hpp"
+#include "mx/exchangers.hpp"
 #include "mx/settings.hpp"
 
 #include <array>
@@ -39,20 +40,6 @@ const char *rcode_text(std::uint32_t rcode) noexcept;
 // Flags, as the public MX_RECORD_* / MX_RESULT_* values.
 enum RecordFlag : std::uint32_t { record_implicit = 1, record_literal = 2, record_alias = 4, record_no_address = 8 };
 enum ResultFlag : std::uint32_t { result_authoritative = 1, result_cname = 2, result_truncated = 4, result_dropped = 8 };
-
-struct Address {
-    int family = 4;
-    std::uint32_t ttl = 0;
-    std::string text;
-};
-
-struct Exchanger {
-    std::string name;
-    std::uint16_t preference = 0;
-    std::uint32_t ttl = 0;
-    std::uint32_t flags = 0;
-    std::vector<Address> addresses;
-};
 
 struct Result {
     std::uint32_t request_id = 0;

@@ -296,6 +296,11 @@ std::unique_ptr<Session> Session::connect(const ConnectSettings &settings, const
     auto connection = net::Connection::connect(settings.host, settings.port, settings.timeout, settings.prefer_ipv6);
     // nTimeout bounds the whole connect: TCP, TLS, greeting, CAPA, STLS.
     connection->timeouts().end = started + settings.timeout;
+    return start(std::move(connection), settings, trace);
+}
+
+std::unique_ptr<Session> Session::start(std::unique_ptr<net::Connection> connection, const ConnectSettings &settings,
+                                        const Trace *trace) {
     if (settings.security == Security::Implicit) connection->start_tls(settings.tls, net::no_limit);
     std::unique_ptr<Session> session(new Session(std::move(connection)));
     if (trace) session->trace = *trace;

@@ -70,6 +70,11 @@ public:
     using Sink = std::function<bool(const char *data, std::size_t size)>;
 
     static std::unique_ptr<Session> connect(const ConnectSettings &settings, const Trace *trace);
+    // The rest of connect() on a connection already made: greeting, CAPA and
+    // STLS, within the connection's timeouts().end (tests and the fuzzer use
+    // it over a socketpair).
+    static std::unique_ptr<Session> start(std::unique_ptr<net::Connection> connection, const ConnectSettings &settings,
+                                          const Trace *trace);
 
     void login(Auth auth, const std::string &user, const std::string &password);
     void quit();
