@@ -16,32 +16,10 @@
 #ifndef INETKIT_DNS_FIXTURE_H
 #define INETKIT_DNS_FIXTURE_H
 
-/* Include this header first: mkdtemp and nftw want _GNU_SOURCE before any system header. */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
+/* Include this header first. */
+#include "fixture_lib.h" /* first: it sets _GNU_SOURCE */
 
-#include <errno.h>
-#include <ftw.h>
-#include <limits.h>
-#include <signal.h>
-#include <spawn.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-#ifndef INETKIT_SOURCE_DIR
-#define INETKIT_SOURCE_DIR ""
-#endif
-#ifndef PATH_MAX
-#define PATH_MAX 4096
-#endif
-
-extern char **environ;
 
 /* ---- the Knot + unbound fixture --------------------------------------------------------- */
 
@@ -50,40 +28,10 @@ static unsigned knot_port_, unbound_port_;
 static int knot_ipv6_;
 static char knot_[64], unbound_[64]; /* "127.0.0.1:PORT" */
 
-static inline const char *dns_fixture_source_dir_(void) {
-    const char *source = getenv("INETKIT_SOURCE_DIR");
-    if (source == NULL || *source == '\0') source = INETKIT_SOURCE_DIR;
-    return source;
-}
-
 /* Runs `bash tests/mx/dns.sh ARGS...` and returns its exit status (-1 if it did not exit). */
 static inline int dns_fixture_script_(const char *a1, const char *a2, const char *a3) {
-    char script[PATH_MAX];
-    snprintf(script, sizeof script, "%s/tests/mx/dns.sh", dns_fixture_source_dir_());
-    char *argv[] = {(char *)"bash", script, (char *)a1, (char *)a2, (char *)a3, NULL};
-    posix_spawnattr_t attr;
-    sigset_t pipe_only;
-    posix_spawnattr_init(&attr);
-    sigemptyset(&pipe_only);
-    sigaddset(&pipe_only, SIGPIPE);
-    posix_spawnattr_setsigdefault(&attr, &pipe_only);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
-    pid_t pid;
-    int rc = posix_spawnp(&pid, "bash", NULL, &attr, argv, environ);
-    posix_spawnattr_destroy(&attr);
-    if (rc != 0) {
-        fprintf(stderr, "dns_fixture: cannot run bash: %s\n", strerror(rc));
-        return -1;
-    }
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) return -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static inline int dns_fixture_remove_entry_(const char *path, const struct stat *sb, int type, struct FTW *ftw) {
-    (void)sb; (void)type; (void)ftw;
-    return remove(path);
+    const char *args[] = {a1, a2, a3, NULL};
+    return fixture_script("tests/mx/dns.sh", args);
 }
 
 static inline unsigned dns_fixture_number_(const char *name) {
@@ -101,12 +49,12 @@ static inline void dns_fixture_stop(void) {
     if (dns_dir_[0] == '\0') return;
     dns_fixture_script_("stop", dns_dir_, NULL);
     if (getenv("INETKIT_KEEP_DNS") != NULL) fprintf(stderr, "dns_fixture: DNS fixture kept in %s\n", dns_dir_);
-    else nftw(dns_dir_, dns_fixture_remove_entry_, 16, FTW_DEPTH | FTW_PHYS);
+    else fixture_remove_tree(dns_dir_);
     dns_dir_[0] = '\0';
 }
 
 static inline int dns_fixture_start(void) {
-    if (*dns_fixture_source_dir_() == '\0') {
+    if (*fixture_source_dir() == '\0') {
         fprintf(stderr, "dns_fixture: set INETKIT_SOURCE_DIR to the repository root\n");
         return -1;
     }

@@ -21,34 +21,11 @@
 #ifndef INETKIT_POP_TEST_H
 #define INETKIT_POP_TEST_H
 
-/* Include this header first: mkdtemp and nftw want _GNU_SOURCE before any system header. */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
-
+#include "fixture_lib.h" /* first: it sets _GNU_SOURCE */
 #include "inetkit_test.h"
 
-#include <errno.h>
-#include <ftw.h>
-#include <limits.h>
-#include <signal.h>
-#include <spawn.h>
-#include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-
 #include <openssl/evp.h>
-
-#ifndef INETKIT_SOURCE_DIR
-#define INETKIT_SOURCE_DIR ""
-#endif
-
-#ifndef PATH_MAX
-#define PATH_MAX 4096
-#endif
-
-extern char **environ;
+#include <sys/stat.h>
 
 /* ---- errors through the Pop family ------------------------------------------------ */
 
@@ -172,45 +149,14 @@ static inline const char *pop_path(const char *name) {
 /* The test CA that signed Dovecot's certificate. */
 static inline const char *pop_ca_file(void) { return pop_path("pki/ca.pem"); }
 
-static inline const char *pop_source_dir_(void) {
-    const char *source = getenv("INETKIT_SOURCE_DIR");
-    if (source == NULL || *source == '\0') source = INETKIT_SOURCE_DIR;
-    return source;
-}
-
 /* Runs `bash tests/pop/dovecot.sh ARGS...`; returns its exit status (-1 if it did not exit). */
 static inline int pop_script_(const char *a1, const char *a2, const char *a3, const char *a4) {
-    char script[PATH_MAX];
-    snprintf(script, sizeof script, "%s/tests/pop/dovecot.sh", pop_source_dir_());
-    char *argv[] = {(char *)"bash", script, (char *)a1, (char *)a2, (char *)a3, (char *)a4, NULL};
-    /* The script's pipes (yes | head) need SIGPIPE's default action, whatever ours is. */
-    posix_spawnattr_t attr;
-    sigset_t pipe_only;
-    posix_spawnattr_init(&attr);
-    sigemptyset(&pipe_only);
-    sigaddset(&pipe_only, SIGPIPE);
-    posix_spawnattr_setsigdefault(&attr, &pipe_only);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
-    pid_t pid;
-    int rc = posix_spawnp(&pid, "bash", NULL, &attr, argv, environ);
-    posix_spawnattr_destroy(&attr);
-    if (rc != 0) {
-        fprintf(stderr, "pop_test: cannot run bash: %s\n", strerror(rc));
-        return -1;
-    }
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) return -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static inline int pop_remove_entry_(const char *path, const struct stat *sb, int type, struct FTW *ftw) {
-    (void)sb; (void)type; (void)ftw;
-    return remove(path);
+    const char *args[] = {a1, a2, a3, a4, NULL};
+    return fixture_script("tests/pop/dovecot.sh", args);
 }
 
 /* Removes a directory tree (a test's own scratch directory). */
-static inline void pop_remove_tree(const char *path) { nftw(path, pop_remove_entry_, 16, FTW_DEPTH | FTW_PHYS); }
+static inline void pop_remove_tree(const char *path) { fixture_remove_tree(path); }
 
 /* Stops the server and removes its directory (unless INETKIT_KEEP_POP is set). */
 static inline void pop_fixture_stop(void) {
@@ -226,7 +172,7 @@ static inline void pop_fixture_stop(void) {
  * ports. 0 on success; on failure everything started is stopped again.
  */
 static inline int pop_fixture_start(void) {
-    const char *source = pop_source_dir_();
+    const char *source = fixture_source_dir();
     if (source == NULL || *source == '\0') {
         fprintf(stderr, "pop_test: set INETKIT_SOURCE_DIR to the repository root\n");
         return -1;
