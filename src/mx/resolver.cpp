@@ -220,10 +220,10 @@ Resolver::~Resolver() {
 
 void Resolver::destroy_channel() noexcept {
     if (!channel_) return;
-    ares_destroy(channel_); // every query's callback runs with ARES_EDESTRUCTION and frees it
+    // Every query's callback runs with ARES_EDESTRUCTION and frees it; every
+    // socket is reported closed (on_socket_state takes it out of epoll).
+    ares_destroy(channel_);
     channel_ = nullptr;
-    for (auto &[fd, events] : sockets_) ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
-    sockets_.clear();
 }
 
 void Resolver::configure(const std::function<void(Settings &)> &change, bool affects_network) {
@@ -374,25 +374,18 @@ void Resolver::note_received(int fd, const sockaddr *from, const unsigned char *
     }
 }
 
-void Resolver::on_socket_state(int fd, bool read, bool write) {
-    unsigned events = (read ? EPOLLIN : 0u) | (write ? EPOLLOUT : 0u);
-    auto known = sockets_.find(fd);
-    if (events == 0) {
-        if (known != sockets_.end()) {
-            ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
-            sockets_.erase(known);
-        }
+void Resolver::on_socket_state(int fd, bool read, bool write) noexcept {
+    // This runs inside c-ares, where nothing may throw: no bookkeeping that
+    // allocates, epoll itself knows which descriptors it watches.
+    if (!read && !write) {
+        ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
         return;
     }
     epoll_event event{};
-    event.events = events;
+    event.events = (read ? EPOLLIN : 0u) | (write ? EPOLLOUT : 0u);
     event.data.fd = fd;
-    if (known == sockets_.end()) {
-        if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) == 0) sockets_.emplace(fd, events);
-    } else if (known->second != events) {
-        ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &event);
-        known->second = events;
-    }
+    if (::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &event) != 0 && errno == ENOENT)
+        ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event);
 }
 
 // ---- requests ----
