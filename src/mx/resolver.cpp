@@ -812,7 +812,8 @@ Milliseconds Resolver::next_timeout() {
 }
 
 void Resolver::arm_timer() {
-    Milliseconds next = !finished_.empty() ? Milliseconds(0) : requests_.empty() ? Milliseconds::max() : next_timeout();
+    bool due_now = !finished_.empty() || !answers_.empty() || starved_ > 0;
+    Milliseconds next = due_now ? Milliseconds(0) : requests_.empty() ? Milliseconds::max() : next_timeout();
     Clock::time_point target = next == Milliseconds::max() ? Clock::time_point::max() : Clock::now() + next;
     // Setting a timer costs a system call per API call (it dominated a bulk
     // profile); skip it when the armed one already wakes the caller at most
@@ -842,8 +843,11 @@ void Resolver::poll(Milliseconds wait) {
             for (const Answer &answer : batch) handle(answer);
         }
     };
+    // c-ares answers inside ares_send when it cannot send (no memory): those
+    // requests are done now, so there is nothing to wait for.
+    bool answered_outside = !answers_.empty() || starved_ > 0;
     handle_answers();
-    wait = std::min(wait, next_timeout());
+    wait = answered_outside ? Milliseconds(0) : std::min(wait, next_timeout());
     int timeout_ms = static_cast<int>(std::clamp<long long>(wait.count(), 0, 3600000));
     epoll_event events[64];
     int ready = ::epoll_wait(epoll_fd_, events, 64, timeout_ms);
