@@ -200,10 +200,10 @@ Resolver::~Resolver() {
 
 void Resolver::destroy_channel() noexcept {
     if (!channel_) return;
-    ares_destroy(channel_); // every query's callback runs with ARES_EDESTRUCTION and frees it
+    // Every query's callback runs with ARES_EDESTRUCTION and frees it; every
+    // socket is reported closed (on_socket_state takes it out of epoll).
+    ares_destroy(channel_);
     channel_ = nullptr;
-    for (auto &[fd, events] : sockets_) ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
-    sockets_.clear();
 }
 
 void Resolver::configure(const std::function<void(Settings &)> &change, bool affects_network) {
@@ -354,25 +354,18 @@ void Resolver::note_received(int fd, const sockaddr *from, const unsigned char *
     }
 }
 
-void Resolver::on_socket_state(int fd, bool read, bool write) {
-    unsigned events = (read ? EPOLLIN : 0u) | (write ? EPOLLOUT : 0u);
-    auto known = sockets_.find(fd);
-    if (events == 0) {
-        if (known != sockets_.end()) {
-            ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
-            sockets_.erase(known);
-        }
+void Resolver::on_socket_state(int fd, bool read, bool write) noexcept {
+    // This runs inside c-ares, where nothing may throw: no bookkeeping that
+    // allocates, epoll itself knows which descriptors it watches.
+    if (!read && !write) {
+        ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
         return;
     }
     epoll_event event{};
-    event.events = events;
+    event.events = (read ? EPOLLIN : 0u) | (write ? EPOLLOUT : 0u);
     event.data.fd = fd;
-    if (known == sockets_.end()) {
-        if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) == 0) sockets_.emplace(fd, events);
-    } else if (known->second != events) {
-        ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &event);
-        known->second = events;
-    }
+    if (::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &event) != 0 && errno == ENOENT)
+        ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event);
 }
 
 // ---- requests ----
@@ -769,7 +762,8 @@ Milliseconds Resolver::next_timeout() {
 }
 
 void Resolver::arm_timer() {
-    Milliseconds next = !finished_.empty() ? Milliseconds(0) : requests_.empty() ? Milliseconds::max() : next_timeout();
+    bool due_now = !finished_.empty() || !answers_.empty() || starved_ > 0;
+    Milliseconds next = due_now ? Milliseconds(0) : requests_.empty() ? Milliseconds::max() : next_timeout();
     Clock::time_point target = next == Milliseconds::max() ? Clock::time_point::max() : Clock::now() + next;
     // Setting a timer costs a system call per API call (it dominated a bulk
     // profile); skip it when the armed one already wakes the caller at most
@@ -799,8 +793,11 @@ void Resolver::poll(Milliseconds wait) {
             for (const Answer &answer : batch) handle(answer);
         }
     };
+    // c-ares answers inside ares_send when it cannot send (no memory): those
+    // requests are done now, so there is nothing to wait for.
+    bool answered_outside = !answers_.empty() || starved_ > 0;
     handle_answers();
-    wait = std::min(wait, next_timeout());
+    wait = answered_outside ? Milliseconds(0) : std::min(wait, next_timeout());
     int timeout_ms = static_cast<int>(std::clamp<long long>(wait.count(), 0, 3600000));
     epoll_event events[64];
     int ready = ::epoll_wait(epoll_fd_, events, 64, timeout_ms);

@@ -138,9 +138,14 @@ sasl::Kind sasl_kind(Auth auth) {
     }
 }
 
-// Makes a rename in path's directory durable.
-void sync_directory_of(const std::string &path) {
-    std::string directory = path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/'));
+// The directory that holds path.
+std::string directory_of(const std::string &path) {
+    return path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/'));
+}
+
+// Makes a rename in directory durable. It runs after the rename, when the
+// file is already complete in place, so it must not fail (nor allocate).
+void make_renames_durable(const std::string &directory) noexcept {
     int dir = ::open(directory.empty() ? "/" : directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir >= 0) {
         ::fsync(dir);
@@ -152,7 +157,8 @@ void sync_directory_of(const std::string &path) {
 // complete and on disk; destroyed uncommitted, it leaves nothing behind.
 class AtomicFile {
 public:
-    explicit AtomicFile(const std::string &path) : path_(path), temporary_(path + ".partXXXXXX") {
+    explicit AtomicFile(const std::string &path)
+        : path_(path), temporary_(path + ".partXXXXXX"), directory_(directory_of(path)) {
         fd_ = ::mkstemp(temporary_.data());
         if (fd_ < 0) {
             int error = errno;
@@ -193,11 +199,11 @@ public:
             fail_errno(error, "cannot rename " + temporary_ + " to " + path_);
         }
         committed_ = true;
-        if (sync_directory) sync_directory_of(path_);
+        if (sync_directory) make_renames_durable(directory_);
     }
 
 private:
-    std::string path_, temporary_;
+    std::string path_, temporary_, directory_;
     int fd_ = -1;
     bool committed_ = false;
 };
@@ -841,7 +847,7 @@ void Session::store_many(const std::vector<std::uint32_t> &messages, const std::
         if (!pipelined && sent < messages.size()) send("RETR " + std::to_string(messages[sent++]));
     }
     // One directory sync for the whole batch (each file was complete on rename).
-    if (!durable_each && !messages.empty()) sync_directory_of(directory + "/.");
+    if (!durable_each && !messages.empty()) make_renames_durable(directory);
     if (first_failure) throw *first_failure;
 }
 
