@@ -19,7 +19,8 @@
  * Environment: INETKIT_ALLOC_FROM / INETKIT_ALLOC_TO (k range, to reproduce
  * one k), INETKIT_ALLOC_STRIDE (every STRIDE-th k; default 1, every k).
  */
-#include "pop_test.h" /* first: it defines _GNU_SOURCE */
+#include "dns_fixture.h" /* first: it defines _GNU_SOURCE */
+#include "pop_test.h"
 
 #include "alloc_hooks.h"
 
@@ -201,7 +202,6 @@ done:
     destroy_handle(r, h, PopDisconnect);
 }
 
-static char knot_[64]; /* "127.0.0.1:PORT" */
 
 /* What one domain of the MX sessions must give. */
 typedef struct {
@@ -542,31 +542,10 @@ static void torture(void **state) {
 
 /* ---- fixtures ------------------------------------------------------------------------------------ */
 
-static char dns_dir_[PATH_MAX];
-
-/* Runs `bash tests/mx/dns.sh VERB DIR [PID]` (PID: dns.sh stops the servers when we die). */
-static int dns_script(const char *verb, long pid) {
-    char command[2 * PATH_MAX];
-    int n = snprintf(command, sizeof command, "bash '%s/tests/mx/dns.sh' %s '%s'", pop_source_dir_(), verb, dns_dir_);
-    if (pid > 0) snprintf(command + n, sizeof command - (size_t)n, " %ld", pid);
-    return system(command);
-}
-
 static int setup(void **state) {
     (void)state;
     if (kind_->dns) {
-        const char *tmp = getenv("TMPDIR");
-        snprintf(dns_dir_, sizeof dns_dir_, "%s/inetkit-alloc-dns-XXXXXX", tmp != NULL && *tmp ? tmp : "/tmp");
-        if (mkdtemp(dns_dir_) == NULL) return -1;
-        if (dns_script("start", (long)getpid()) != 0) return -1;
-        char path[PATH_MAX + 16];
-        snprintf(path, sizeof path, "%s/knot.port", dns_dir_);
-        FILE *f = fopen(path, "r");
-        unsigned port = 0;
-        if (f == NULL || fscanf(f, "%u", &port) != 1) port = 0;
-        if (f != NULL) fclose(f);
-        if (port == 0) return -1;
-        snprintf(knot_, sizeof knot_, "127.0.0.1:%u", port);
+        if (dns_fixture_start() != 0) return -1; /* Knot; sets knot_ */
     } else {
         if (pop_fixture_start() != 0) return -1;
         if (kind_->user != NULL) pop_manifest_load(kind_->user, &manifest_);
@@ -589,8 +568,7 @@ static int teardown(void **state) {
     plan_ = NULL;
     DWORD rc = InetUninitialize() | PopUninitialize() | MxUninitialize();
     if (kind_->dns) {
-        dns_script("stop", 0);
-        pop_remove_tree(dns_dir_);
+        dns_fixture_stop();
     } else {
         pop_fixture_stop();
     }
