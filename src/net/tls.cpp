@@ -233,9 +233,10 @@ BIO_METHOD *socket_method() {
 BIO *socket_bio(int fd) {
     BIO_METHOD *method = socket_method();
     if (!method) throw std::bad_alloc();
+    auto descriptor = std::make_unique<int>(fd); // first: a failure after BIO_new would leak the BIO
     BIO *bio = BIO_new(method);
     if (!bio) throw std::bad_alloc();
-    BIO_set_data(bio, new int(fd));
+    BIO_set_data(bio, descriptor.release());
     BIO_set_init(bio, 1);
     return bio;
 }
@@ -559,13 +560,16 @@ TlsStream::TlsStream(std::shared_ptr<TlsContext> context, int fd, const std::str
     ERR_clear_error();
     ssl_ = SSL_new(context_->native());
     if (!ssl_) fail(INETKIT_ERROR_SECURITY_CONTEXT, "cannot create a TLS session: " + openssl_reason());
-    BIO *bio = nullptr;
-    try {
-        bio = socket_bio(fd);
+    try { // the destructor does not run for a constructor that throws
+        set_up(fd, peer_name);
     } catch (...) {
         SSL_free(ssl_);
         throw;
     }
+}
+
+void TlsStream::set_up(int fd, const std::string &peer_name) {
+    BIO *bio = socket_bio(fd);
     SSL_set_bio(ssl_, bio, bio);
     SSL_set_ex_data(ssl_, stream_index(), this);
     const TlsSettings &s = context_->settings();
