@@ -670,9 +670,19 @@ void TlsStream::check_pins() {
              "the peer's public key sha256//" + (pin.empty() ? std::string("(none)") : pin) + " is not pinned");
 }
 
+// Whether OpenSSL's error queue holds an allocation failure (it empties the queue).
+bool openssl_out_of_memory() {
+    bool found = false;
+    while (unsigned long error = ERR_get_error()) found = found || ERR_GET_REASON(error) == ERR_R_MALLOC_FAILURE;
+    return found;
+}
+
 void TlsStream::fail_handshake(int ssl_error) {
     std::string reason = openssl_reason();
-    int library_reason = ERR_GET_REASON(ERR_peek_last_error());
+    unsigned long last_error = ERR_peek_last_error();
+    int library_reason = ERR_GET_REASON(last_error);
+    // OpenSSL often reports a failed allocation as an "internal error" at the end of the queue.
+    if (openssl_out_of_memory()) fail(INETKIT_ERROR_NOT_ENOUGH_MEMORY, "out of memory in the TLS handshake: " + reason);
     if (first_rejected_) {
         const VerifyProblem &p = *std::find_if(problems_.begin(), problems_.end(),
                                                [this](const VerifyProblem &v) { return v.error == first_rejected_; });
@@ -681,7 +691,7 @@ void TlsStream::fail_handshake(int ssl_error) {
                  std::to_string(p.depth) + ", certificate " + p.fingerprint + ")");
     }
     if (ssl_error == SSL_ERROR_SYSCALL || ssl_error == SSL_ERROR_ZERO_RETURN || library_reason == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
-        if (errno != 0 && ssl_error == SSL_ERROR_SYSCALL && ERR_peek_last_error() == 0) {
+        if (errno != 0 && ssl_error == SSL_ERROR_SYSCALL && last_error == 0) {
             int error = errno;
             fail_errno(error, "TLS handshake");
         }
