@@ -581,16 +581,18 @@ void TlsStream::set_up(int fd, const std::string &peer_name) {
     std::string name = normalized_name(s.verify_name.empty() ? peer_name : s.verify_name);
     bool ip = is_ip_literal(name);
     // SNI carries names only (RFC 6066), never address literals.
-    if (!ip && !name.empty()) SSL_set_tlsext_host_name(ssl_, name.c_str());
+    bool named = ip || name.empty() || SSL_set_tlsext_host_name(ssl_, name.c_str()) == 1;
     bool checking = !s.trusted_site && s.verify_mode != VerifyMode::None;
     if (checking && !name.empty()) {
         X509_VERIFY_PARAM *param = SSL_get0_param(ssl_);
-        if (ip) X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str());
+        // These fail only for want of memory; ignored, the peer's name would go unchecked.
+        if (ip) named = named && X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str()) == 1;
         else {
             X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-            SSL_set1_host(ssl_, name.c_str());
+            named = named && SSL_set1_host(ssl_, name.c_str()) == 1;
         }
     }
+    if (!named) fail(INETKIT_ERROR_SECURITY_CONTEXT, "cannot set the name to verify: " + openssl_reason());
     if (!peer_key_.empty())
         if (SSL_SESSION *session = context_->take_session(peer_key_)) {
             SSL_set_session(ssl_, session);
