@@ -244,9 +244,10 @@ BIO_METHOD *socket_method() {
 BIO *socket_bio(int fd) {
     BIO_METHOD *method = socket_method();
     if (!method) throw std::bad_alloc();
+    auto descriptor = std::make_unique<int>(fd); // first: a failure after BIO_new would leak the BIO
     BIO *bio = BIO_new(method);
     if (!bio) throw std::bad_alloc();
-    BIO_set_data(bio, new int(fd));
+    BIO_set_data(bio, descriptor.release());
     BIO_set_init(bio, 1);
     return bio;
 }
@@ -572,13 +573,16 @@ TlsStream::TlsStream(std::shared_ptr<TlsContext> context, int fd, const std::str
     ERR_clear_error();
     ssl_ = SSL_new(context_->native());
     if (!ssl_) fail(INETKIT_ERROR_SECURITY_CONTEXT, "cannot create a TLS session: " + openssl_reason());
-    BIO *bio = nullptr;
-    try {
-        bio = socket_bio(fd);
+    try { // the destructor does not run for a constructor that throws
+        set_up(fd, peer_name);
     } catch (...) {
         SSL_free(ssl_);
         throw;
     }
+}
+
+void TlsStream::set_up(int fd, const std::string &peer_name) {
+    BIO *bio = socket_bio(fd);
     SSL_set_bio(ssl_, bio, bio);
     SSL_set_ex_data(ssl_, stream_index(), this);
     const TlsSettings &s = context_->settings();
@@ -590,16 +594,18 @@ TlsStream::TlsStream(std::shared_ptr<TlsContext> context, int fd, const std::str
     std::string name = normalized_name(s.verify_name.empty() ? peer_name : s.verify_name);
     bool ip = is_ip_literal(name);
     // SNI carries names only (RFC 6066), never address literals.
-    if (!ip && !name.empty()) SSL_set_tlsext_host_name(ssl_, name.c_str());
+    bool named = ip || name.empty() || SSL_set_tlsext_host_name(ssl_, name.c_str()) == 1;
     bool checking = !s.trusted_site && s.verify_mode != VerifyMode::None;
     if (checking && !name.empty()) {
         X509_VERIFY_PARAM *param = SSL_get0_param(ssl_);
-        if (ip) X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str());
+        // These fail only for want of memory; ignored, the peer's name would go unchecked.
+        if (ip) named = named && X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str()) == 1;
         else {
             X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-            SSL_set1_host(ssl_, name.c_str());
+            named = named && SSL_set1_host(ssl_, name.c_str()) == 1;
         }
     }
+    if (!named) fail(INETKIT_ERROR_SECURITY_CONTEXT, "cannot set the name to verify: " + openssl_reason());
     if (!peer_key_.empty())
         if (SSL_SESSION *session = context_->take_session(peer_key_)) {
             SSL_set_session(ssl_, session);
@@ -686,9 +692,19 @@ void TlsStream::check_pins() {
              "the peer's public key sha256//" + (pin.empty() ? std::string("(none)") : pin) + " is not pinned");
 }
 
+// Whether OpenSSL's error queue holds an allocation failure (it empties the queue).
+bool openssl_out_of_memory() {
+    bool found = false;
+    while (unsigned long error = ERR_get_error()) found = found || ERR_GET_REASON(error) == ERR_R_MALLOC_FAILURE;
+    return found;
+}
+
 void TlsStream::fail_handshake(int ssl_error) {
     std::string reason = openssl_reason();
-    int library_reason = ERR_GET_REASON(ERR_peek_last_error());
+    unsigned long last_error = ERR_peek_last_error();
+    int library_reason = ERR_GET_REASON(last_error);
+    // OpenSSL often reports a failed allocation as an "internal error" at the end of the queue.
+    if (openssl_out_of_memory()) fail(INETKIT_ERROR_NOT_ENOUGH_MEMORY, "out of memory in the TLS handshake: " + reason);
     if (first_rejected_) {
         const VerifyProblem &p = *std::find_if(problems_.begin(), problems_.end(),
                                                [this](const VerifyProblem &v) { return v.error == first_rejected_; });
@@ -697,7 +713,7 @@ void TlsStream::fail_handshake(int ssl_error) {
                  std::to_string(p.depth) + ", certificate " + p.fingerprint + ")");
     }
     if (ssl_error == SSL_ERROR_SYSCALL || ssl_error == SSL_ERROR_ZERO_RETURN || library_reason == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
-        if (errno != 0 && ssl_error == SSL_ERROR_SYSCALL && ERR_peek_last_error() == 0) {
+        if (errno != 0 && ssl_error == SSL_ERROR_SYSCALL && last_error == 0) {
             int error = errno;
             fail_errno(error, "TLS handshake");
         }

@@ -129,6 +129,8 @@ public:
     CertificateText certificate(std::size_t index, bool local) const;
 
 private:
+    // The constructor's work once ssl_ exists (the constructor frees ssl_ if it throws).
+    void set_up(int fd, const std::string &peer_name);
     static int verify_callback(int preverify_ok, X509_STORE_CTX *store);
     static int new_session_callback(SSL *ssl, SSL_SESSION *session);
     friend class TlsContext;

@@ -37,11 +37,12 @@ extern int __lsan_do_recoverable_leak_check(void) __attribute__((weak));
 typedef struct {
     DWORD code;       /* the first unexpected code, 0 when the session went through */
     char step[96];    /* the call that returned it */
+    char message[512]; /* and its last-error message */
     char wrong[256];  /* set when a call succeeded but delivered wrong data */
     int handles;
-    HCLIENT handle[2];
-    DWORD (*destroy[2])(HCLIENT);
-    DWORD destroy_code[2];
+    HCLIENT handle[4];
+    DWORD (*destroy[4])(HCLIENT);
+    DWORD destroy_code[4];
     DWORD store_code; /* PopStoreMessage's result, NO_CALL if not reached */
     int uninjected;   /* the code came before the armed failure happened */
 } run;
@@ -63,6 +64,8 @@ static int expect(run *r, DWORD rc, DWORD wanted, const char *step) {
             r->code = rc;
             r->uninjected = !alloc_injected();
             snprintf(r->step, sizeof r->step, "%s", step);
+            DWORD size = sizeof r->message; /* the store is shared by every family */
+            if (InetGetLastErrorMessage(r->message, &size) != 0) r->message[0] = '\0';
         }
     }
     return 0;
@@ -281,7 +284,21 @@ done:
     destroy_handle(r, h, MxDestroy);
 }
 
-/* A raw TLS client on Dovecot's implicit-TLS port: verified connect, certificate info, lines both ways. */
+/* A certificate that does not name verify_name must be refused, whatever failed on the way (never fail open). */
+static void refused_connect(run *r, const char *verify_name) {
+    SECURITYCREDENTIALS ca = test_ca();
+    ca.lpszVerifyName = verify_name;
+    HCLIENT h = InetConnect("127.0.0.1", pop_tls_port(), 10, INET_OPTION_SECURE, &ca);
+    if (h == INVALID_CLIENT) {
+        expect(r, InetGetLastError(), INETKIT_ERROR_CERTIFICATE_NAME_MISMATCH, "InetConnect(another name)");
+        return;
+    }
+    wrong(r, "InetConnect accepted a certificate that does not name the peer");
+    destroy_handle(r, h, InetDisconnect);
+}
+
+/* A raw TLS client on Dovecot's implicit-TLS port: verified connect, certificate info, lines both ways;
+   then the same server under names its certificate does not hold. */
 static void inet_tls_session(run *r) {
     SECURITYCREDENTIALS ca = test_ca();
     HCLIENT h = InetConnect("127.0.0.1", pop_tls_port(), 10, INET_OPTION_SECURE, &ca);
@@ -302,6 +319,8 @@ static void inet_tls_session(run *r) {
     if (strncmp(line, "+OK", 3) != 0) wrong(r, "QUIT reply");
 done:
     destroy_handle(r, h, InetDisconnect);
+    if (r->code == 0 && r->wrong[0] == '\0') refused_connect(r, "wrong.example"); /* SSL_set1_host */
+    if (r->code == 0 && r->wrong[0] == '\0') refused_connect(r, "127.0.0.2");     /* X509_VERIFY_PARAM_set1_ip_asc */
 }
 
 /* ---- the harness ------------------------------------------------------------------------------ */
@@ -498,8 +517,9 @@ static void torture(void **state) {
         unsigned long counted = run_session(&r, &t, i == 0);
         int hit = alloc_injected();
         if (verbose)
-            fprintf(stderr, "alloc_torture %s: k=%lu %s: %u %s%s (%lu allocations, %.3f s)\n", kind_->name, t.k,
-                    hit ? "failed" : "not reached", (unsigned)r.code, r.step, r.wrong, counted, seconds_now() - run_start);
+            fprintf(stderr, "alloc_torture %s: k=%lu %s: %u %s%s (%lu allocations, %.3f s) %s\n", kind_->name, t.k,
+                    hit ? "failed" : "not reached", (unsigned)r.code, r.step, r.wrong, counted, seconds_now() - run_start,
+                    r.message);
         check_run(&r, t.k);
         if (i == 0) {
             n = most = counted;
