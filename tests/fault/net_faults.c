@@ -1107,9 +1107,8 @@ static HCLIENT mx_handle_;
    retried every retry_ms); tcp, when given, is started on the relay's port
    and carries the TCP fallback of truncated answers. */
 static HCLIENT mx_via_both(fu_relay *u, fp_proxy *tcp, UINT timeout, unsigned retry_ms) {
-    unsigned port = fu_start(u);
-    if (port == 0) fail_msg("the UDP relay did not start");
-    if (tcp != NULL && fp_start_on(tcp, port) != port) fail_msg("no TCP proxy on the relay's port %u", port);
+    unsigned port = tcp != NULL ? fu_start_with_tcp(u, tcp) : fu_start(u);
+    if (port == 0) fail_msg("%s", tcp != NULL ? "no UDP relay and TCP proxy on one port" : "the UDP relay did not start");
     HCLIENT h = MxCreate(MX_OPTION_NONE);
     if (h == INVALID_CLIENT) fail_msg("MxCreate: %s", mx_message());
     mx_handle_ = h;

@@ -778,12 +778,31 @@ static void *fu_thread(void *arg) {
     return NULL;
 }
 
-unsigned fu_start(fu_relay *u) {
-    unsigned port = 0, back_port = 0;
-    u->front = bind_loopback(SOCK_DGRAM, &port);
+/* Binds the upstream side and starts the thread, once the front socket is bound. */
+static unsigned fu_run(fu_relay *u, unsigned port) {
+    unsigned back_port = 0;
     u->back = bind_loopback(SOCK_DGRAM, &back_port);
     if (u->front < 0 || u->back < 0 || runner_start(&u->r, fu_thread) != 0) return 0;
     return port;
+}
+
+unsigned fu_start(fu_relay *u) {
+    unsigned port = 0;
+    u->front = bind_loopback(SOCK_DGRAM, &port);
+    return fu_run(u, port);
+}
+
+unsigned fu_start_with_tcp(fu_relay *u, fp_proxy *tcp) {
+    /* The kernel picks a free UDP port; the same number over TCP may belong to
+       someone else (another test), so pick again until both are ours. */
+    for (int attempt = 0; attempt < 50; ++attempt) {
+        unsigned port = 0;
+        u->front = bind_loopback(SOCK_DGRAM, &port);
+        if (u->front < 0) return 0;
+        if (fp_start_on(tcp, port) == port) return fu_run(u, port);
+        close_fd(&u->front);
+    }
+    return 0;
 }
 
 void fu_stop(fu_relay *u) {

@@ -126,6 +126,9 @@ void fu_swap(fu_relay *u, fp_direction dir, uint32_t index);
 
 /* Binds 127.0.0.1:0 and starts the thread; returns the port (0 on failure). */
 unsigned fu_start(fu_relay *u);
+/* fu_start, and tcp started on the same port number (DNS falls back to TCP on the
+   server's port); both are picked afresh until that number is free for both. */
+unsigned fu_start_with_tcp(fu_relay *u, fp_proxy *tcp);
 void fu_stop(fu_relay *u);
 void fu_free(fu_relay *u);
 
