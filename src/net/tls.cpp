@@ -303,6 +303,7 @@ ErrorCode verify_error_code(long error) {
     case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
     case X509_V_ERR_CERT_UNTRUSTED:
     case X509_V_ERR_CERT_REJECTED: return INETKIT_ERROR_CERTIFICATE_UNTRUSTED;
+    case X509_V_ERR_OUT_OF_MEM: return INETKIT_ERROR_NOT_ENOUGH_MEMORY;
     default: return INETKIT_ERROR_CERTIFICATE_INVALID;
     }
 }
@@ -591,6 +592,7 @@ void TlsStream::set_up(int fd, const std::string &peer_name) {
             X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
             named = named && SSL_set1_host(ssl_, name.c_str()) == 1;
         }
+        name_check_ = ip ? NameCheck::Address : NameCheck::Host;
     }
     if (!named) fail(INETKIT_ERROR_SECURITY_CONTEXT, "cannot set the name to verify: " + openssl_reason());
     if (!peer_key_.empty())
@@ -602,9 +604,30 @@ void TlsStream::set_up(int fd, const std::string &peer_name) {
 
 TlsStream::~TlsStream() { SSL_free(ssl_); }
 
+bool TlsStream::name_check_in(X509_STORE_CTX *store) const {
+    X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(store);
+    switch (name_check_) {
+    case NameCheck::None: return true;
+    case NameCheck::Host: return X509_VERIFY_PARAM_get0_host(param, 0) != nullptr;
+    case NameCheck::Address: {
+        char *address = X509_VERIFY_PARAM_get1_ip_asc(param); // NULL also when out of memory: refused then
+        OPENSSL_free(address);
+        return address != nullptr;
+    }
+    }
+    return false;
+}
+
 int TlsStream::verify_callback(int preverify_ok, X509_STORE_CTX *store) {
     SSL *ssl = static_cast<SSL *>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
     auto *self = static_cast<TlsStream *>(SSL_get_ex_data(ssl, stream_index()));
+    // OpenSSL 3.0 copies our name into the verification without checking
+    // that the copy worked (ssl_verify_cert_chain): out of memory there, the
+    // chain would pass with no name checked. Refuse it.
+    if (preverify_ok && self && X509_STORE_CTX_get_error_depth(store) == 0 && !self->name_check_in(store)) {
+        X509_STORE_CTX_set_error(store, X509_V_ERR_OUT_OF_MEM);
+        return 0;
+    }
     if (preverify_ok || !self) return preverify_ok;
     const TlsSettings &s = self->context_->settings();
     int error = X509_STORE_CTX_get_error(store);
