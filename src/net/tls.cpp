@@ -777,7 +777,9 @@ TlsStream::Io TlsStream::read(void *buffer, std::size_t size, std::size_t &trans
     if (reason == SSL_R_SSLV3_ALERT_BAD_CERTIFICATE || reason == SSL_R_TLSV1_ALERT_UNKNOWN_CA ||
         reason == SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED || reason == SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN)
         fail(INETKIT_ERROR_SECURITY_HANDSHAKE, "the server refused our certificate: " + openssl_reason());
-    fail(INETKIT_ERROR_DECRYPTING_DATA, "TLS receive failed: " + openssl_reason());
+    std::string why = openssl_reason();
+    if (openssl_out_of_memory()) fail(INETKIT_ERROR_NOT_ENOUGH_MEMORY, "out of memory in a TLS receive: " + why);
+    fail(INETKIT_ERROR_DECRYPTING_DATA, "TLS receive failed: " + why);
 }
 
 TlsStream::Io TlsStream::write(const void *data, std::size_t size, std::size_t &transferred) {
@@ -790,7 +792,9 @@ TlsStream::Io TlsStream::write(const void *data, std::size_t size, std::size_t &
         int system_error = errno;
         fail_errno(system_error, "TLS send");
     }
-    fail(INETKIT_ERROR_ENCRYPTING_DATA, "TLS send failed: " + openssl_reason());
+    std::string why = openssl_reason();
+    if (openssl_out_of_memory()) fail(INETKIT_ERROR_NOT_ENOUGH_MEMORY, "out of memory in a TLS send: " + why);
+    fail(INETKIT_ERROR_ENCRYPTING_DATA, "TLS send failed: " + why);
 }
 
 std::size_t TlsStream::pending() const noexcept { return static_cast<std::size_t>(std::max(SSL_pending(ssl_), 0)); }
