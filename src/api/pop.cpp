@@ -254,12 +254,11 @@ DWORD INETKIT_CALL PopDisconnect(HCLIENT hClient) noexcept {
                 session.connection().timeouts().call = net::Milliseconds(5000);
                 try {
                     session.quit();
-                } catch (...) { // the server is gone, or no memory for QUIT: closing is all that is left
+                } catch (const Error &) { // the server is gone: closing is all that is left
                 }
             }
         } catch (const Error &error) {
             if (error.code() == INETKIT_ERROR_INVALID_HANDLE) throw;
-        } catch (const std::bad_alloc &) { // the handle is released all the same
         }
         HandleTable::instance().close(hClient, pop_kind);
     });
