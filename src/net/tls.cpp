@@ -618,7 +618,7 @@ bool TlsStream::name_check_in(X509_STORE_CTX *store) const {
     return false;
 }
 
-int TlsStream::verify_callback(int preverify_ok, X509_STORE_CTX *store) {
+int TlsStream::verify_callback(int preverify_ok, X509_STORE_CTX *store) noexcept {
     SSL *ssl = static_cast<SSL *>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
     auto *self = static_cast<TlsStream *>(SSL_get_ex_data(ssl, stream_index()));
     // OpenSSL 3.0 copies our name into the verification without checking
@@ -633,10 +633,12 @@ int TlsStream::verify_callback(int preverify_ok, X509_STORE_CTX *store) {
     int error = X509_STORE_CTX_get_error(store);
     int depth = X509_STORE_CTX_get_error_depth(store);
     X509 *certificate = X509_STORE_CTX_get_current_cert(store);
-    std::string fingerprint = certificate ? sha256_fingerprint(certificate) : "";
-    try {
+    std::string fingerprint;
+    try { // this runs inside OpenSSL: nothing may throw through it
+        if (certificate) fingerprint = sha256_fingerprint(certificate);
         self->problems_.push_back({error, depth, fingerprint, X509_verify_cert_error_string(error)});
     } catch (...) {
+        X509_STORE_CTX_set_error(store, X509_V_ERR_OUT_OF_MEM);
         return 0;
     }
     bool ignored = std::any_of(s.ignored.begin(), s.ignored.end(), [&](const IgnoredError &entry) {
@@ -653,14 +655,18 @@ int TlsStream::verify_callback(int preverify_ok, X509_STORE_CTX *store) {
     return accepted ? 1 : 0;
 }
 
-int TlsStream::new_session_callback(SSL *ssl, SSL_SESSION *session) {
+int TlsStream::new_session_callback(SSL *ssl, SSL_SESSION *session) noexcept {
     auto *self = static_cast<TlsStream *>(SSL_get_ex_data(ssl, stream_index()));
     // Only sessions of handshakes that passed every check may be resumed;
     // TLS 1.3 tickets arrive after the handshake, when that is known.
     if (!self || !self->established_ || !self->resumable_ || self->peer_key_.empty() ||
         !SSL_SESSION_is_resumable(session))
         return 0;
-    self->context_->store_session(self->peer_key_, session);
+    try { // this runs inside OpenSSL: nothing may throw through it
+        self->context_->store_session(self->peer_key_, session);
+    } catch (...) {
+        return 0; // not kept: OpenSSL frees it
+    }
     return 1; // we keep the reference
 }
 

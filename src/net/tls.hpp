@@ -131,10 +131,10 @@ public:
 private:
     // The constructor's work once ssl_ exists (the constructor frees ssl_ if it throws).
     void set_up(int fd, const std::string &peer_name);
-    static int verify_callback(int preverify_ok, X509_STORE_CTX *store);
+    static int verify_callback(int preverify_ok, X509_STORE_CTX *store) noexcept; // called by OpenSSL: never throws
     // Whether the verification in store checks the peer's name as set_up asked.
     bool name_check_in(X509_STORE_CTX *store) const;
-    static int new_session_callback(SSL *ssl, SSL_SESSION *session);
+    static int new_session_callback(SSL *ssl, SSL_SESSION *session) noexcept;
     friend class TlsContext;
     [[noreturn]] void fail_handshake(int ssl_error);
     void check_pins();
