@@ -314,6 +314,7 @@ ErrorCode verify_error_code(long error) {
     case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
     case X509_V_ERR_CERT_UNTRUSTED:
     case X509_V_ERR_CERT_REJECTED: return INETKIT_ERROR_CERTIFICATE_UNTRUSTED;
+    case X509_V_ERR_OUT_OF_MEM: return INETKIT_ERROR_NOT_ENOUGH_MEMORY;
     default: return INETKIT_ERROR_CERTIFICATE_INVALID;
     }
 }
@@ -604,6 +605,7 @@ void TlsStream::set_up(int fd, const std::string &peer_name) {
             X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
             named = named && SSL_set1_host(ssl_, name.c_str()) == 1;
         }
+        name_check_ = ip ? NameCheck::Address : NameCheck::Host;
     }
     if (!named) fail(INETKIT_ERROR_SECURITY_CONTEXT, "cannot set the name to verify: " + openssl_reason());
     if (!peer_key_.empty())
@@ -615,18 +617,41 @@ void TlsStream::set_up(int fd, const std::string &peer_name) {
 
 TlsStream::~TlsStream() { SSL_free(ssl_); }
 
-int TlsStream::verify_callback(int preverify_ok, X509_STORE_CTX *store) {
+bool TlsStream::name_check_in(X509_STORE_CTX *store) const {
+    X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(store);
+    switch (name_check_) {
+    case NameCheck::None: return true;
+    case NameCheck::Host: return X509_VERIFY_PARAM_get0_host(param, 0) != nullptr;
+    case NameCheck::Address: {
+        char *address = X509_VERIFY_PARAM_get1_ip_asc(param); // NULL also when out of memory: refused then
+        OPENSSL_free(address);
+        return address != nullptr;
+    }
+    }
+    return false;
+}
+
+int TlsStream::verify_callback(int preverify_ok, X509_STORE_CTX *store) noexcept {
     SSL *ssl = static_cast<SSL *>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
     auto *self = static_cast<TlsStream *>(SSL_get_ex_data(ssl, stream_index()));
+    // OpenSSL 3.0 copies our name into the verification without checking
+    // that the copy worked (ssl_verify_cert_chain): out of memory there, the
+    // chain would pass with no name checked. Refuse it.
+    if (preverify_ok && self && X509_STORE_CTX_get_error_depth(store) == 0 && !self->name_check_in(store)) {
+        X509_STORE_CTX_set_error(store, X509_V_ERR_OUT_OF_MEM);
+        return 0;
+    }
     if (preverify_ok || !self) return preverify_ok;
     const TlsSettings &s = self->context_->settings();
     int error = X509_STORE_CTX_get_error(store);
     int depth = X509_STORE_CTX_get_error_depth(store);
     X509 *certificate = X509_STORE_CTX_get_current_cert(store);
-    std::string fingerprint = certificate ? sha256_fingerprint(certificate) : "";
-    try {
+    std::string fingerprint;
+    try { // this runs inside OpenSSL: nothing may throw through it
+        if (certificate) fingerprint = sha256_fingerprint(certificate);
         self->problems_.push_back({error, depth, fingerprint, X509_verify_cert_error_string(error)});
     } catch (...) {
+        X509_STORE_CTX_set_error(store, X509_V_ERR_OUT_OF_MEM);
         return 0;
     }
     bool ignored = std::any_of(s.ignored.begin(), s.ignored.end(), [&](const IgnoredError &entry) {
@@ -649,14 +674,18 @@ int TlsStream::verify_callback(int preverify_ok, X509_STORE_CTX *store) {
     return accepted ? 1 : 0;
 }
 
-int TlsStream::new_session_callback(SSL *ssl, SSL_SESSION *session) {
+int TlsStream::new_session_callback(SSL *ssl, SSL_SESSION *session) noexcept {
     auto *self = static_cast<TlsStream *>(SSL_get_ex_data(ssl, stream_index()));
     // Only sessions of handshakes that passed every check may be resumed;
     // TLS 1.3 tickets arrive after the handshake, when that is known.
     if (!self || !self->established_ || !self->resumable_ || self->peer_key_.empty() ||
         !SSL_SESSION_is_resumable(session))
         return 0;
-    self->context_->store_session(self->peer_key_, session);
+    try { // this runs inside OpenSSL: nothing may throw through it
+        self->context_->store_session(self->peer_key_, session);
+    } catch (...) {
+        return 0; // not kept: OpenSSL frees it
+    }
     return 1; // we keep the reference
 }
 
@@ -775,7 +804,9 @@ TlsStream::Io TlsStream::read(void *buffer, std::size_t size, std::size_t &trans
     if (reason == SSL_R_SSLV3_ALERT_BAD_CERTIFICATE || reason == SSL_R_TLSV1_ALERT_UNKNOWN_CA ||
         reason == SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED || reason == SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN)
         fail(INETKIT_ERROR_SECURITY_HANDSHAKE, "the server refused our certificate: " + openssl_reason());
-    fail(INETKIT_ERROR_DECRYPTING_DATA, "TLS receive failed: " + openssl_reason());
+    std::string why = openssl_reason();
+    if (openssl_out_of_memory()) fail(INETKIT_ERROR_NOT_ENOUGH_MEMORY, "out of memory in a TLS receive: " + why);
+    fail(INETKIT_ERROR_DECRYPTING_DATA, "TLS receive failed: " + why);
 }
 
 TlsStream::Io TlsStream::write(const void *data, std::size_t size, std::size_t &transferred) {
@@ -789,7 +820,9 @@ TlsStream::Io TlsStream::write(const void *data, std::size_t size, std::size_t &
         int system_error = errno;
         fail_errno(system_error, "TLS send");
     }
-    fail(INETKIT_ERROR_ENCRYPTING_DATA, "TLS send failed: " + openssl_reason());
+    std::string why = openssl_reason();
+    if (openssl_out_of_memory()) fail(INETKIT_ERROR_NOT_ENOUGH_MEMORY, "out of memory in a TLS send: " + why);
+    fail(INETKIT_ERROR_ENCRYPTING_DATA, "TLS send failed: " + why);
 }
 
 std::size_t TlsStream::pending() const noexcept { return static_cast<std::size_t>(std::max(SSL_pending(ssl_), 0)); }

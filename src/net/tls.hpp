@@ -131,8 +131,10 @@ public:
 private:
     // The constructor's work once ssl_ exists (the constructor frees ssl_ if it throws).
     void set_up(int fd, const std::string &peer_name);
-    static int verify_callback(int preverify_ok, X509_STORE_CTX *store);
-    static int new_session_callback(SSL *ssl, SSL_SESSION *session);
+    static int verify_callback(int preverify_ok, X509_STORE_CTX *store) noexcept; // called by OpenSSL: never throws
+    // Whether the verification in store checks the peer's name as set_up asked.
+    bool name_check_in(X509_STORE_CTX *store) const;
+    static int new_session_callback(SSL *ssl, SSL_SESSION *session) noexcept;
     friend class TlsContext;
     [[noreturn]] void fail_handshake(int ssl_error);
     void check_pins();
@@ -145,6 +147,7 @@ private:
     int first_rejected_ = 0; // the verify error that failed the handshake
     bool established_ = false; // handshake done and every check passed
     bool resumable_ = true;    // no verify problem was let through by mode or callback
+    enum class NameCheck { None, Host, Address } name_check_ = NameCheck::None; // what verification must check
 };
 
 // Certificate helpers shared with the API layer.
