@@ -24,12 +24,19 @@ thread_local std::uint64_t *stacks;    // the recording (malloc'd: operator new 
 thread_local unsigned long stacks_capacity;
 bool show_failures; // print the call stack of each failed allocation
 
-// FNV-1a over the return addresses of the allocation's call stack.
+extern "C" char __executable_start, etext; // the test program's code (GNU ld)
+
+bool in_test_program(void *pc) { return pc >= &__executable_start && pc < &etext; }
+
+// FNV-1a over the return addresses of the allocation's call stack inside the
+// libraries: the hooks' own frames below are skipped, and it ends at the
+// session's call, so one library path reached from two places hashes alike.
 std::uint64_t stack_hash() noexcept {
     void *frames[64];
-    int depth = backtrace(frames, 64);
+    int depth = backtrace(frames, 64), i = 0;
+    while (i < depth && in_test_program(frames[i])) ++i;
     std::uint64_t hash = 14695981039346656037ull;
-    for (int i = 0; i < depth; ++i) {
+    for (; i < depth && !in_test_program(frames[i]); ++i) {
         hash ^= reinterpret_cast<std::uintptr_t>(frames[i]);
         hash *= 1099511628211ull;
     }

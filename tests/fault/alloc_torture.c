@@ -305,9 +305,14 @@ static void refused_connect(run *r, const char *verify_name) {
     destroy_handle(r, h, InetDisconnect);
 }
 
-/* A raw TLS client on Dovecot's implicit-TLS port: verified connect, certificate info, lines both ways;
-   then the same server under names its certificate does not hold. */
+/* A raw TLS client on Dovecot's implicit-TLS port: the server under names its certificate does not
+   hold, then a verified connect, certificate info, lines both ways. */
 static void inet_tls_session(run *r) {
+    /* The refused connects first: with distinct call stacks (see README) each handshake path then fails
+       where accepting the peer anyway would show. */
+    refused_connect(r, "127.0.0.2"); /* X509_VERIFY_PARAM_set1_ip_asc */
+    if (r->code == 0 && r->wrong[0] == '\0') refused_connect(r, "wrong.example"); /* SSL_set1_host */
+    if (r->code != 0 || r->wrong[0] != '\0') return;
     SECURITYCREDENTIALS ca = test_ca();
     HCLIENT h = InetConnect("127.0.0.1", pop_tls_port(), 10, INET_OPTION_SECURE, &ca);
     if (!created(r, h, InetGetLastError, "InetConnect(TLS)")) return;
@@ -327,8 +332,6 @@ static void inet_tls_session(run *r) {
     if (strncmp(line, "+OK", 3) != 0) wrong(r, "QUIT reply");
 done:
     destroy_handle(r, h, InetDisconnect);
-    if (r->code == 0 && r->wrong[0] == '\0') refused_connect(r, "wrong.example"); /* SSL_set1_host */
-    if (r->code == 0 && r->wrong[0] == '\0') refused_connect(r, "127.0.0.2");     /* X509_VERIFY_PARAM_set1_ip_asc */
 }
 
 /* ---- the harness ------------------------------------------------------------------------------ */
@@ -486,8 +489,31 @@ static unsigned long env_number(const char *name, unsigned long fallback) {
 
 static target *plan_; /* freed in teardown (a failed check leaves torture by longjmp) */
 
+typedef struct {
+    unsigned long long stack;
+    unsigned long k;
+} allocation;
+
+static int by_stack_then_k(const void *a, const void *b) {
+    const allocation *x = a, *y = b;
+    if (x->stack != y->stack) return x->stack < y->stack ? -1 : 1;
+    return (x->k > y->k) - (x->k < y->k);
+}
+
 /* The runs after the dry run: every k, or (unique) the first k of each distinct call stack. */
-static target *plan_runs(const unsigned long long *stacks, unsigned long n, int unique, size_t *count) {
+static target *plan_runs(const unsigned long long *stacks, unsigned long n, int unique, size_t *count,
+                         size_t *distinct) {
+    /* first[k]: allocation k is the first with its stack */
+    allocation *sorted = calloc(n, sizeof *sorted);
+    unsigned char *first = calloc(n + 1, 1);
+    for (unsigned long k = 1; k <= n; ++k) sorted[k - 1] = (allocation){stacks[k], k};
+    qsort(sorted, n, sizeof *sorted, by_stack_then_k);
+    *distinct = 0;
+    for (unsigned long i = 0; i < n; ++i)
+        if (i == 0 || sorted[i].stack != sorted[i - 1].stack) {
+            first[sorted[i].k] = 1;
+            ++*distinct;
+        }
     unsigned long from = env_number("INETKIT_ALLOC_FROM", 1), to = env_number("INETKIT_ALLOC_TO", n);
     unsigned long stride = env_number("INETKIT_ALLOC_STRIDE", 1);
     if (stride == 0) stride = 1;
@@ -495,11 +521,10 @@ static target *plan_runs(const unsigned long long *stacks, unsigned long n, int 
     free(plan_);
     target *plan = plan_ = calloc(n + 1, sizeof *plan);
     size_t used = 0;
-    for (unsigned long k = from; k <= to; k += stride) {
-        int seen = 0;
-        for (unsigned long j = 1; unique && j < k && !seen; ++j) seen = stacks[j] == stacks[k];
-        if (!seen) plan[used++] = (target){k, unique ? stacks[k] : 0};
-    }
+    for (unsigned long k = from; k <= to; k += stride)
+        if (!unique || first[k]) plan[used++] = (target){k, unique ? stacks[k] : 0};
+    free(sorted);
+    free(first);
     *count = used;
     return plan;
 }
@@ -514,7 +539,7 @@ static void torture(void **state) {
     alloc_show_failures(verbose);
     if (verify_every == 0) verify_every = 1;
     target *plan = NULL;
-    size_t planned = 0;
+    size_t planned = 0, distinct = 0;
     unsigned long n = 0, runs = 0, injected = 0, absorbed = 0, most = 0;
     double start = seconds_now(), reported = start;
     run r;
@@ -533,9 +558,9 @@ static void torture(void **state) {
             n = most = counted;
             if (r.code != 0) fail_msg("%s dry run: %s returned %u", kind_->name, r.step, (unsigned)r.code);
             if (n == 0) fail_msg("%s dry run counted no allocation: the hooks are not in place", kind_->name);
-            plan = plan_runs(alloc_recorded_stacks(), n, unique, &planned);
-            fprintf(stderr, "alloc_torture %s: the dry run made N=%lu allocations; %zu runs planned\n", kind_->name,
-                    n, planned);
+            plan = plan_runs(alloc_recorded_stacks(), n, unique, &planned, &distinct);
+            fprintf(stderr, "alloc_torture %s: the dry run made N=%lu allocations from %zu distinct call stacks; %zu runs planned\n",
+                    kind_->name, n, distinct, planned);
             continue;
         }
         if (r.code != 0 && r.uninjected)
@@ -556,9 +581,9 @@ static void torture(void **state) {
                     planned, reported - start);
         }
     }
-    printf("alloc_torture %s: N=%lu allocations in the dry run (most in any run %lu); %s k=%lu..%lu: %lu runs, "
+    printf("alloc_torture %s: N=%lu allocations in the dry run (most in any run %lu), %zu distinct stacks; %s k=%lu..%lu: %lu runs, "
            "%lu failed an allocation, %lu of them succeeded anyway; normal session after every %lu runs; %.1f s\n",
-           kind_->name, n, most, unique ? "first k of each distinct call stack," : "every k,",
+           kind_->name, n, most, distinct, unique ? "first k of each distinct call stack," : "every k,",
            planned ? plan[0].k : 0, planned ? plan[planned - 1].k : 0, runs, injected, absorbed, verify_every,
            seconds_now() - start);
     qsort(outcomes_, sizeof outcomes_ / sizeof outcomes_[0], sizeof outcomes_[0], by_code);
