@@ -356,7 +356,7 @@ static int count_dir_entries(const char *dir, char *names, size_t cap) {
 }
 
 static void remove_tree(const char *dir) {
-    nftw(dir, tls_remove_entry_, 16, FTW_DEPTH | FTW_PHYS);
+    fixture_remove_tree(dir);
 }
 
 static long file_size(const char *path) {

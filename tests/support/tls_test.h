@@ -18,60 +18,21 @@
 #ifndef INETKIT_TLS_TEST_H
 #define INETKIT_TLS_TEST_H
 
-/* Include this header first: pipe2 and nftw need _GNU_SOURCE before any system header. */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
-
+#include "fixture_lib.h" /* first: it sets _GNU_SOURCE (pipe2, nftw) */
 #include "inetkit_test.h"
 
-#include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
-#include <limits.h>
 #include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/prctl.h>
-#include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-
-#ifndef INETKIT_SOURCE_DIR
-#define INETKIT_SOURCE_DIR ""
-#endif
-
-#ifndef PATH_MAX
-#define PATH_MAX 4096
-#endif
-
-extern char **environ;
 
 /* ---- the PKI -------------------------------------------------------------------- */
 
 static char tls_pki_dir_[1024]; /* short enough that every path made from it fits PATH_MAX */
 
-/* Waits for pid; returns its exit status, or -1 when it did not exit normally. */
-static inline int tls_wait_exit_(pid_t pid) {
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) return -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 /* Creates a temporary directory and runs make-pki.sh into it. 0 on success. */
 static inline int tls_pki_setup(void) {
-    const char *source = getenv("INETKIT_SOURCE_DIR");
-    if (source == NULL || *source == '\0') source = INETKIT_SOURCE_DIR;
-    if (source == NULL || *source == '\0') {
+    if (*fixture_source_dir() == '\0') {
         fprintf(stderr, "tls_test: set INETKIT_SOURCE_DIR to the repository root\n");
-        return -1;
-    }
-    char script[PATH_MAX];
-    snprintf(script, sizeof script, "%s/tests/tls/make-pki.sh", source);
-    if (access(script, R_OK) != 0) {
-        fprintf(stderr, "tls_test: cannot read %s: %s\n", script, strerror(errno));
         return -1;
     }
     const char *tmp = getenv("TMPDIR");
@@ -82,23 +43,12 @@ static inline int tls_pki_setup(void) {
         tls_pki_dir_[0] = '\0';
         return -1;
     }
-    char *argv[] = {(char *)"sh", script, tls_pki_dir_, NULL};
-    pid_t pid;
-    int rc = posix_spawnp(&pid, "sh", NULL, NULL, argv, environ);
-    if (rc != 0) {
-        fprintf(stderr, "tls_test: cannot run sh: %s\n", strerror(rc));
-        return -1;
-    }
-    if (tls_wait_exit_(pid) != 0) {
-        fprintf(stderr, "tls_test: %s %s failed\n", script, tls_pki_dir_);
+    const char *args[] = {tls_pki_dir_, NULL};
+    if (fixture_script("tests/tls/make-pki.sh", args) != 0) {
+        fprintf(stderr, "tls_test: tests/tls/make-pki.sh %s failed\n", tls_pki_dir_);
         return -1;
     }
     return 0;
-}
-
-static inline int tls_remove_entry_(const char *path, const struct stat *sb, int type, struct FTW *ftw) {
-    (void)sb; (void)type; (void)ftw;
-    return remove(path);
 }
 
 /* Removes the temporary directory made by tls_pki_setup (and only that). */
@@ -107,7 +57,7 @@ static inline void tls_pki_cleanup(void) {
     if (getenv("INETKIT_KEEP_PKI") != NULL) {
         fprintf(stderr, "tls_test: PKI kept in %s\n", tls_pki_dir_);
     } else {
-        nftw(tls_pki_dir_, tls_remove_entry_, 16, FTW_DEPTH | FTW_PHYS);
+        fixture_remove_tree(tls_pki_dir_);
     }
     tls_pki_dir_[0] = '\0';
 }
