@@ -11,5 +11,5 @@ target_compile_definitions(alloc_torture PRIVATE INETKIT_SOURCE_DIR="${PROJECT_S
 
 foreach(session pop_plain pop_tls pop_stls inet_tls mx_sync mx_async)
   add_test(NAME alloc_${session} COMMAND alloc_torture ${session})
-  set_tests_properties(alloc_${session} PROPERTIES LABELS "alloc;fault" TIMEOUT 900)
+  set_tests_properties(alloc_${session} PROPERTIES LABELS "alloc;fault" TIMEOUT 1500)
 endforeach()
