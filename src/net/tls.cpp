@@ -320,6 +320,12 @@ ErrorCode verify_error_code(long error) {
 
 } // namespace
 
+bool openssl_out_of_memory() {
+    bool found = false;
+    while (unsigned long error = ERR_get_error()) found = found || ERR_GET_REASON(error) == ERR_R_MALLOC_FAILURE;
+    return found;
+}
+
 std::string openssl_reason() {
     unsigned long error = ERR_peek_last_error();
     if (!error) return "";
@@ -709,13 +715,6 @@ void TlsStream::check_pins() {
     if (std::find(s.pins.begin(), s.pins.end(), pin) == s.pins.end())
         fail(INETKIT_ERROR_PUBLIC_KEY_MISMATCH,
              "the peer's public key sha256//" + (pin.empty() ? std::string("(none)") : pin) + " is not pinned");
-}
-
-// Whether OpenSSL's error queue holds an allocation failure (it empties the queue).
-bool openssl_out_of_memory() {
-    bool found = false;
-    while (unsigned long error = ERR_get_error()) found = found || ERR_GET_REASON(error) == ERR_R_MALLOC_FAILURE;
-    return found;
 }
 
 void TlsStream::fail_handshake(int ssl_error) {
