@@ -699,7 +699,10 @@ void Resolver::finish_ok(Request &request) {
 
 void Resolver::finish(Request &request, ErrorCode error, std::string message) {
     std::uint64_t serial = request.serial;
-    Result result = std::move(request.result);
+    // Queued first: if that allocation fails, the request is still there to
+    // fail with NOT_ENOUGH_MEMORY instead of vanishing without a result.
+    finished_.push_back(std::move(request.result));
+    Result &result = finished_.back();
     result.error = error;
     result.status = std::move(message);
     result.elapsed_ms = millis_between(request.started, Clock::now());
@@ -707,7 +710,6 @@ void Resolver::finish(Request &request, ErrorCode error, std::string message) {
     if (request.on_wire) --on_wire_;
     deadlines_.erase({request.deadline, serial});
     requests_.erase(serial); // request is gone from here on
-    finished_.push_back(std::move(result));
 }
 
 // ---- the loop ----

@@ -46,6 +46,15 @@ struct KeyFree {
     void operator()(EVP_PKEY *k) const { EVP_PKEY_free(k); }
 };
 using Key = std::unique_ptr<EVP_PKEY, KeyFree>;
+struct BignumFree {
+    void operator()(BIGNUM *n) const { BN_free(n); }
+};
+struct OpenSslFree { // text OpenSSL allocated for us (BN_bn2hex)
+    void operator()(char *p) const { OPENSSL_free(p); }
+};
+struct GeneralNamesFree {
+    void operator()(GENERAL_NAMES *n) const { GENERAL_NAMES_free(n); }
+};
 
 // Empties the thread's OpenSSL error queue when the scope ends, however it
 // ends. Each call clears the queue before its SSL work (SSL_get_error(3)), and
@@ -135,7 +144,9 @@ std::string name_text(const X509_NAME *name) {
 
 std::string san_text(X509 *certificate) {
     std::string text;
-    auto *names = static_cast<GENERAL_NAMES *>(X509_get_ext_d2i(certificate, NID_subject_alt_name, nullptr, nullptr));
+    std::unique_ptr<GENERAL_NAMES, GeneralNamesFree> owned(
+        static_cast<GENERAL_NAMES *>(X509_get_ext_d2i(certificate, NID_subject_alt_name, nullptr, nullptr)));
+    GENERAL_NAMES *names = owned.get();
     if (!names) return text;
     for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
         const GENERAL_NAME *name = sk_GENERAL_NAME_value(names, i);
@@ -158,7 +169,6 @@ std::string san_text(X509 *certificate) {
         if (!text.empty()) text += ',';
         text += entry;
     }
-    GENERAL_NAMES_free(names);
     return text;
 }
 
@@ -320,6 +330,12 @@ ErrorCode verify_error_code(long error) {
 }
 
 } // namespace
+
+bool openssl_out_of_memory() {
+    bool found = false;
+    while (unsigned long error = ERR_get_error()) found = found || ERR_GET_REASON(error) == ERR_R_MALLOC_FAILURE;
+    return found;
+}
 
 std::string openssl_reason() {
     unsigned long error = ERR_peek_last_error();
@@ -721,13 +737,6 @@ void TlsStream::check_pins() {
              "the peer's public key sha256//" + (pin.empty() ? std::string("(none)") : pin) + " is not pinned");
 }
 
-// Whether OpenSSL's error queue holds an allocation failure (it empties the queue).
-bool openssl_out_of_memory() {
-    bool found = false;
-    while (unsigned long error = ERR_get_error()) found = found || ERR_GET_REASON(error) == ERR_R_MALLOC_FAILURE;
-    return found;
-}
-
 void TlsStream::fail_handshake(int ssl_error) {
     std::string reason = openssl_reason();
     unsigned long last_error = ERR_peek_last_error();
@@ -877,11 +886,9 @@ CertificateText TlsStream::certificate(std::size_t index, bool local) const {
     CertificateText t;
     t.subject = name_text(X509_get_subject_name(certificate));
     t.issuer = name_text(X509_get_issuer_name(certificate));
-    if (BIGNUM *serial = ASN1_INTEGER_to_BN(X509_get0_serialNumber(certificate), nullptr)) {
-        char *text = BN_bn2hex(serial);
-        t.serial = text ? text : "";
-        OPENSSL_free(text);
-        BN_free(serial);
+    if (std::unique_ptr<BIGNUM, BignumFree> serial{ASN1_INTEGER_to_BN(X509_get0_serialNumber(certificate), nullptr)}) {
+        std::unique_ptr<char, OpenSslFree> text{BN_bn2hex(serial.get())};
+        t.serial = text ? text.get() : "";
     }
     t.not_before = time_text(X509_get0_notBefore(certificate));
     t.not_after = time_text(X509_get0_notAfter(certificate));

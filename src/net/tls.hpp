@@ -153,5 +153,6 @@ private:
 // Certificate helpers shared with the API layer.
 std::string sha256_fingerprint(X509 *certificate);
 std::string openssl_reason(); // the last queued OpenSSL error as text, or ""
+bool openssl_out_of_memory();   // whether OpenSSL queued an allocation failure (empties the queue)
 
 } // namespace inetkit::net

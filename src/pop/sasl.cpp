@@ -1,6 +1,7 @@
 #include "pop/sasl.hpp"
 
 #include "core/error.hpp"
+#include "net/tls.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -51,11 +52,18 @@ struct Digest {
     std::string text() const { return std::string(reinterpret_cast<const char *>(bytes), size); }
 };
 
+// A digest OpenSSL could not compute: it is not provided (MD5 in a FIPS
+// setup), or there was no memory for it.
+[[noreturn]] void fail_digest(const std::string &what) {
+    if (net::openssl_out_of_memory()) fail(INETKIT_ERROR_NOT_ENOUGH_MEMORY, what + ": out of memory");
+    fail(INETKIT_ERROR_INTERNAL, what + " failed in OpenSSL (not provided here, or out of memory)");
+}
+
 void hmac(const EVP_MD *md, const void *key, std::size_t key_size, const std::string &data, Digest &out) {
     if (key_size > INT_MAX) fail(INETKIT_ERROR_INVALID_PARAMETER, "the SASL key is too long");
     if (!HMAC(md, key, static_cast<int>(key_size), reinterpret_cast<const unsigned char *>(data.data()), data.size(),
               out.bytes, &out.size))
-        fail(INETKIT_ERROR_INTERNAL, std::string("HMAC-") + EVP_MD_get0_name(md) + " is unavailable in OpenSSL");
+        fail_digest(std::string("HMAC-") + EVP_MD_get0_name(md));
 }
 
 void hmac(const EVP_MD *md, const Digest &key, const std::string &data, Digest &out) {
@@ -64,7 +72,7 @@ void hmac(const EVP_MD *md, const Digest &key, const std::string &data, Digest &
 
 void digest(const EVP_MD *md, const Digest &data, Digest &out) {
     if (!EVP_Digest(data.bytes, data.size, out.bytes, &out.size, md, nullptr))
-        fail(INETKIT_ERROR_INTERNAL, std::string(EVP_MD_get0_name(md)) + " is unavailable in OpenSSL");
+        fail_digest(EVP_MD_get0_name(md));
 }
 
 std::string lower_hex(const Digest &d) {
@@ -398,7 +406,7 @@ private:
         if (!PKCS5_PBKDF2_HMAC(password_.text().data(), static_cast<int>(password_.text().size()),
                                reinterpret_cast<const unsigned char *>(salt.data()), static_cast<int>(salt.size()),
                                static_cast<int>(iterations), md_, size, salted.bytes))
-            fail(INETKIT_ERROR_INTERNAL, std::string(name_) + ": PBKDF2 failed");
+            fail_digest(std::string(name_) + ": PBKDF2-HMAC");
         salted.size = static_cast<unsigned int>(size);
         password_.wipe(); // the salted password is all that is needed from here on
 

@@ -34,7 +34,8 @@ bool in_test_program(void *pc) { return pc >= &__executable_start && pc < &etext
 std::uint64_t stack_hash() noexcept {
     void *frames[64];
     int depth = backtrace(frames, 64), i = 0;
-    while (i < depth && in_test_program(frames[i])) ++i;
+    while (i < depth && !in_test_program(frames[i])) ++i; // backtrace itself (a sanitizer intercepts it)
+    while (i < depth && in_test_program(frames[i])) ++i;  // the hooks
     std::uint64_t hash = 14695981039346656037ull;
     for (; i < depth && !in_test_program(frames[i]); ++i) {
         hash ^= reinterpret_cast<std::uintptr_t>(frames[i]);
