@@ -56,12 +56,12 @@ struct GeneralNamesFree {
     void operator()(GENERAL_NAMES *n) const { GENERAL_NAMES_free(n); }
 };
 
-// Empties the thread's OpenSSL error queue when the scope ends, however it
-// ends. Each call clears the queue before its SSL work (SSL_get_error(3)), and
-// this drains what a failure queued, so it reaches neither the caller's own
-// OpenSSL work nor anything else on the thread (catalogue item 71).
+// Empties the thread's OpenSSL error queue when the scope starts (SSL_get_error(3)
+// wants it empty before SSL work) and when it ends, however it ends, so what a
+// failure queued reaches neither the caller's own OpenSSL work nor anything
+// else on the thread (catalogue item 71).
 struct ErrorQueueDrain {
-    ErrorQueueDrain() = default;
+    ErrorQueueDrain() { ERR_clear_error(); }
     ErrorQueueDrain(const ErrorQueueDrain &) = delete;
     ErrorQueueDrain &operator=(const ErrorQueueDrain &) = delete;
     ~ErrorQueueDrain() { ERR_clear_error(); }
@@ -441,7 +441,6 @@ std::shared_ptr<TlsContext> TlsContext::obtain(const TlsSettings &settings) {
 
 TlsContext::TlsContext(const TlsSettings &settings) : settings_(settings) {
     ErrorQueueDrain drain;
-    ERR_clear_error();
     ctx_ = SSL_CTX_new(settings.server ? TLS_server_method() : TLS_client_method());
     if (!ctx_) fail(INETKIT_ERROR_SECURITY_CONTEXT, "cannot create an OpenSSL context: " + openssl_reason());
     try {
@@ -587,7 +586,6 @@ void TlsContext::store_session(const std::string &peer, SSL_SESSION *session) {
 TlsStream::TlsStream(std::shared_ptr<TlsContext> context, int fd, const std::string &peer_name, std::string peer_key)
     : context_(std::move(context)), peer_key_(std::move(peer_key)) {
     ErrorQueueDrain drain;
-    ERR_clear_error();
     ssl_ = SSL_new(context_->native());
     if (!ssl_) fail(INETKIT_ERROR_SECURITY_CONTEXT, "cannot create a TLS session: " + openssl_reason());
     try { // the destructor does not run for a constructor that throws
@@ -790,7 +788,6 @@ void TlsStream::fail_handshake(int ssl_error) {
 
 TlsStream::Io TlsStream::read(void *buffer, std::size_t size, std::size_t &transferred) {
     ErrorQueueDrain drain;
-    ERR_clear_error();
     if (SSL_read_ex(ssl_, buffer, size, &transferred) == 1) return Io::Done;
     int error = SSL_get_error(ssl_, 0);
     switch (error) {
@@ -820,7 +817,6 @@ TlsStream::Io TlsStream::read(void *buffer, std::size_t size, std::size_t &trans
 
 TlsStream::Io TlsStream::write(const void *data, std::size_t size, std::size_t &transferred) {
     ErrorQueueDrain drain;
-    ERR_clear_error();
     if (SSL_write_ex(ssl_, data, size, &transferred) == 1) return Io::Done;
     int error = SSL_get_error(ssl_, 0);
     if (error == SSL_ERROR_WANT_READ) return Io::WantRead;
