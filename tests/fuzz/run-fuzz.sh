@@ -35,7 +35,9 @@ target_sources() {
     dns_wire|mail_target) echo src/mx/dns_wire.cpp src/mx/names.cpp src/core/error.cpp ;;
     mx_order) echo src/mx/dns_wire.cpp src/mx/names.cpp src/mx/exchangers.cpp src/core/error.cpp ;;
     net_address) echo src/net/address.cpp src/core/error.cpp ;;
-    sasl) echo src/pop/sasl.cpp src/core/error.cpp ;;
+    # sasl.cpp asks tls.cpp whether OpenSSL ran out of memory, so it takes the net layer.
+    sasl) echo src/pop/sasl.cpp src/net/tls.cpp src/net/connection.cpp src/net/wait.cpp \
+               src/net/address.cpp src/core/error.cpp ;;
     pop_session) echo src/pop/session.cpp src/pop/sasl.cpp src/net/connection.cpp src/net/wait.cpp \
                       src/net/address.cpp src/net/tls.cpp src/core/error.cpp ;;
     config) echo $library_sources ;;
@@ -45,7 +47,7 @@ target_sources() {
 target_libraries() {
     case $1 in
     dns_wire|mail_target|mx_order) echo -lidn2 ;;
-    sasl) echo -lcrypto ;;
+    sasl) echo -lssl -lcrypto ;;
     pop_session) echo -lssl -lcrypto -Wl,--wrap=poll ;; # see fuzz_pop_session.cpp
     config) echo -lssl -lcrypto -lcares -lidn2 -pthread ;;
     esac
