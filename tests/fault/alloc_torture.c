@@ -251,7 +251,12 @@ static int mx_check_result(run *r, HCLIENT h, const mx_case *c) {
     MXRESULT res = {.dwSize = sizeof res};
     if (!ok(r, MxGetResult(h, &res), "MxGetResult")) return 0;
     if (!expect(r, res.dwError, c->error, c->domain)) return 0;
-    if (res.dwCount != c->records || (res.dwFlags & c->flags) != c->flags) return wrong(r, "MX result count or flags");
+    if (res.dwCount != c->records || (res.dwFlags & c->flags) != c->flags) {
+        char what[160];
+        snprintf(what, sizeof what, "%s: %u records, flags 0x%x; expected %u records, flags 0x%x among them", c->domain,
+                 (unsigned)res.dwCount, (unsigned)res.dwFlags, (unsigned)c->records, (unsigned)c->flags);
+        return wrong(r, what);
+    }
     if (c->records == 0) return 1;
     MXRECORD rec = {.dwSize = sizeof rec};
     MXADDRESS addr = {.dwSize = sizeof addr};
