@@ -33,6 +33,8 @@ static void usage(FILE *out) {
             "  --send TEXT       send TEXT as one line and print the line that comes back\n"
             "  --timeout S       seconds allowed for the connect and each read (default 10)\n"
             "  --pem             also print each certificate in PEM\n"
+            "  --resume          connect a second time and show whether the session was resumed\n"
+            "                    (TLS 1.3 tickets arrive after the handshake: use with --send)\n"
             "  --help            this text\n"
             "Exit status: 0 connected (and verified, unless --trusted-site), 1 failure, 2 bad usage.\n");
 }
@@ -186,7 +188,7 @@ static int parse_number(const char *text, unsigned long low, unsigned long high,
 int main(int argc, char **argv) {
     UINT port = 443, timeout = 10;
     const char *host = NULL, *ca = NULL, *name = NULL, *ignore = NULL, *send = NULL;
-    int trusted = 0, pem = 0;
+    int trusted = 0, pem = 0, resume = 0;
     for (int i = 1; i < argc; ++i) {
         const char *a = argv[i];
         int more = i + 1 < argc;
@@ -207,6 +209,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--send") && more) send = argv[++i];
         else if (!strcmp(a, "--trusted-site")) trusted = 1;
         else if (!strcmp(a, "--pem")) pem = 1;
+        else if (!strcmp(a, "--resume")) resume = 1;
         else if (a[0] != '-' && !host) host = a;
         else {
             fprintf(stderr, "tlsclient: unexpected argument \"%s\"\n", a);
@@ -283,6 +286,17 @@ int main(int argc, char **argv) {
         else printf("reply: %s\n", reply);
     }
     InetDisconnect(h);
+    /* The library keeps the session (or ticket) of a verified handshake and offers it
+       on the next connection to the same peer with the same settings. */
+    if (resume && status == 0) {
+        printf("second connection:\n");
+        h = InetConnect(host, port, timeout, options, &credentials);
+        if (h == INVALID_CLIENT) status = report("second TLS connect");
+        else {
+            print_session(h, trusted);
+            InetDisconnect(h);
+        }
+    }
     InetUninitialize();
     return status;
 }
