@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # with-fixtures.sh - run a sample's test against private servers on loopback,
 # started for the run and stopped afterwards by the PIDs they recorded.
 #
@@ -30,14 +31,19 @@ while [ $# -gt 0 ] && [ "$1" != -- ]; do
     case $1 in pop | tls | dns) fixtures+=("$1") ;; *) echo "with-fixtures.sh: unknown fixture $1" >&2; exit 2 ;; esac
     shift
 done
-[ $# -eq 2 ] && [ "$1" = -- ] || { echo "usage: with-fixtures.sh pop|tls|dns... -- SCRIPT" >&2; exit 2; }
+if [ $# -ne 2 ] || [ "$1" != -- ]; then
+    echo "usage: with-fixtures.sh pop|tls|dns... -- SCRIPT" >&2
+    exit 2
+fi
 script=$2
 
 # Dovecot's socket paths must stay short (dovecot.sh allows at most 60 characters).
 WORK=$(mktemp -d /tmp/samples.XXXXXX)
 chmod 755 "$WORK" # Dovecot's helper processes run as other users when we are root
 export WORK
-server_pid= watcher_pid=
+server_pid=''
+watcher_pid=
+# shellcheck disable=SC2317 # called by the trap
 cleanup() {
     [ -z "$watcher_pid" ] || kill "$watcher_pid" 2>/dev/null || true
     if [ -n "$server_pid" ] && alive "$server_pid"; then kill "$server_pid" 2>/dev/null || true; fi
@@ -51,7 +57,7 @@ start_tls() {
     local pki=$WORK/pki port
     bash "$SOURCE_DIR/tests/tls/make-pki.sh" "$pki" >/dev/null
     for _ in 1 2 3 4 5; do
-        port=$(pick_port)
+        port=$(pick_port "") # no ports to avoid beyond those in use
         # The leaf alone in -cert, the intermediate sent with it from -cert_chain.
         openssl s_server -accept "127.0.0.1:$port" -cert "$pki/server.pem" -key "$pki/server.key" \
             -cert_chain "$pki/intermediate.pem" -rev -quiet </dev/null >"$WORK/s_server.log" 2>&1 &
