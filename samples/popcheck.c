@@ -2,9 +2,17 @@
    unique ids and sizes, show headers, save messages, optionally delete. */
 #include <inetkit.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#if defined(_WIN32)
+#include <direct.h>
+#define make_directory(path) _mkdir(path)
+#else
+#define make_directory(path) mkdir(path, 0777)
+#endif
 
 static void usage(FILE *out) {
     fprintf(out,
@@ -16,16 +24,37 @@ static void usage(FILE *out) {
             "  --headers N         show the headers of the first N messages (default 3)\n"
             "  --save DIR          save every message into DIR (one file each, complete or absent)\n"
             "  --new SEEN          with --save: only messages whose unique id is not in the file SEEN\n"
-            "  --delete            delete the messages saved (committed by QUIT)\n"
+            "  --delete            with --save: once every message is saved (with --new, now or\n"
+            "                      before), delete them all from the server (committed by QUIT)\n"
             "The password is read from the environment variable POP_PASSWORD.\n"
             "Exit status: 0 success, 1 failure, 2 bad usage.\n");
 }
 
+/* "INETKIT_ERROR_AUTH_FAILED" for 702, made from the public error table. */
+static const char *error_name(DWORD code) {
+    switch (code) {
+#define ERROR_NAME_(name, number, text) \
+    case number: return "INETKIT_ERROR_" #name;
+        INETKIT_ERROR_TABLE(ERROR_NAME_)
+#undef ERROR_NAME_
+    default: return "unknown error";
+    }
+}
+
 static int report(const char *what) {
+    DWORD code = PopGetLastError();
     char message[1024];
     DWORD size = sizeof message;
     if (PopGetLastErrorMessage(message, &size) != 0) message[0] = '\0';
-    fprintf(stderr, "popcheck: %s failed: error %u: %s\n", what, (unsigned)PopGetLastError(), message);
+    fprintf(stderr, "popcheck: %s failed: error %u %s: %s\n", what, (unsigned)code, error_name(code), message);
+    return 1;
+}
+
+static int parse_number(const char *text, unsigned long low, unsigned long high, UINT *out) {
+    char *end;
+    unsigned long value = strtoul(text, &end, 10);
+    if (!*text || *end || text[0] == '-' || value < low || value > high) return 0;
+    *out = (UINT)value;
     return 1;
 }
 
@@ -59,13 +88,23 @@ int main(int argc, char **argv) {
         const char *a = argv[i];
         int more = i + 1 < argc;
         if (!strcmp(a, "--help")) { usage(stdout); return 0; }
-        else if (!strcmp(a, "--port") && more) port = (UINT)strtoul(argv[++i], NULL, 10);
+        else if (!strcmp(a, "--port") && more) {
+            if (!parse_number(argv[++i], 1, 65535, &port)) {
+                fprintf(stderr, "popcheck: --port needs a number from 1 to 65535, not \"%s\"\n", argv[i]);
+                return 2;
+            }
+        }
         else if (!strcmp(a, "--stls")) options |= POP_OPTION_SECURE_EXPLICIT;
         else if (!strcmp(a, "--implicit")) options |= POP_OPTION_SECURE_IMPLICIT;
         else if (!strcmp(a, "--trusted-site")) options |= POP_OPTION_TRUSTEDSITE;
         else if (!strcmp(a, "--ca") && more) ca = argv[++i];
         else if (!strcmp(a, "--auth") && more) { if ((auth = auth_type(argv[++i])) == 99) { usage(stderr); return 2; } }
-        else if (!strcmp(a, "--headers") && more) headers = (UINT)strtoul(argv[++i], NULL, 10);
+        else if (!strcmp(a, "--headers") && more) {
+            if (!parse_number(argv[++i], 0, 1000000, &headers)) {
+                fprintf(stderr, "popcheck: --headers needs a number, not \"%s\"\n", argv[i]);
+                return 2;
+            }
+        }
         else if (!strcmp(a, "--save") && more) save = argv[++i];
         else if (!strcmp(a, "--new") && more) seen = argv[++i];
         else if (!strcmp(a, "--delete")) delete_saved = 1;
@@ -74,6 +113,11 @@ int main(int argc, char **argv) {
     }
     const char *password = getenv("POP_PASSWORD");
     if (count != 2 || !password || (seen && !save) || (delete_saved && !save)) { usage(stderr); return 2; }
+    setvbuf(stdout, NULL, _IOLBF, 0); /* keep stdout in step with the errors on stderr */
+    if (save && make_directory(save) != 0 && errno != EEXIST) {
+        fprintf(stderr, "popcheck: cannot create the directory %s: %s\n", save, strerror(errno));
+        return 1;
+    }
 
     if (PopInitialize() != 0) return report("PopInitialize");
     SECURITYCREDENTIALS credentials;
@@ -124,9 +168,12 @@ int main(int argc, char **argv) {
         DWORD rc = seen ? PopStoreNewMessages(pop, seen, save, &stored) : PopStoreMessages(pop, NULL, 0, save, &stored);
         printf("saved %u message(s) into %s\n", (unsigned)stored, save);
         if (rc != 0) { status = report("storing"); goto done; }
-        if (delete_saved && !seen && messages > 0) {
+        /* Storing succeeded: every message is now on disk (with --new, saved now or
+           in an earlier run, as the seen file records), so all of them may go. */
+        if (delete_saved && messages > 0) {
             DWORD deleted = 0;
             DWORD *all = malloc(messages * sizeof *all);
+            if (!all) { fprintf(stderr, "popcheck: out of memory\n"); status = 1; goto done; }
             for (DWORD n = 0; n < messages; ++n) all[n] = n + 1;
             if (PopDeleteMessages(pop, all, messages, &deleted) != 0) status = report("PopDeleteMessages");
             printf("deleted %u message(s)\n", (unsigned)deleted);
