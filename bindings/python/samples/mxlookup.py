@@ -20,9 +20,10 @@ Exit status: 0 every name resolved, 1 some failed, 2 bad usage.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 try:
     import inetkit
@@ -158,33 +159,44 @@ def print_result(name: str, result: MxResult) -> bool:
     return True
 
 
+@contextlib.contextmanager
+def option(name: str) -> Iterator[None]:
+    """A setting the library refuses is a usage error that names the option."""
+    try:
+        yield
+    except InetError as error:
+        raise UsageError(f"{name}: {error.message}") from error
+
+
 def configure(resolver: MxResolver, arguments: argparse.Namespace) -> None:
-    """Apply the options; raises InetError naming nothing (the caller adds the option)."""
-    options: List[Tuple[str, object]] = []
+    """Apply the options.
+
+    Raises:
+        UsageError: the library refused one.
+    """
     if arguments.port is not None:
-        options.append(("--port", lambda: setattr(resolver, "dns_port", arguments.port)))
+        with option("--port"):
+            resolver.dns_port = arguments.port
     if arguments.server is not None:
-        options.append(("--server", lambda: setattr(resolver, "dns_server", arguments.server)))
+        with option("--server"):
+            resolver.dns_server = arguments.server
     if arguments.addresses:
-        options.append(("--addresses", lambda: resolver.config("ResolveAddresses", True)))
+        with option("--addresses"):
+            resolver.config("ResolveAddresses", True)
     if arguments.seed is not None:
-        options.append(("--seed", lambda: resolver.config("ShuffleSeed", arguments.seed)))
+        with option("--seed"):
+            resolver.config("ShuffleSeed", arguments.seed)
     for name, value in arguments.config:
-        options.append((f"--config {name}={value}",
-                        lambda name=name, value=value: resolver.config(name, value)))
+        with option(f"--config {name}={value}"):
+            resolver.config(name, value)
     # Synchronous: the timeout bounds each lookup. Asynchronous: timeout 0
     # makes submit() queue the request, and AbsoluteTimeout bounds each one.
-    if arguments.asynchronous:
-        options.append(("--timeout", lambda: setattr(resolver, "timeout", 0)))
-        options.append(("--timeout", lambda: resolver.config("AbsoluteTimeout",
-                                                             arguments.timeout * 1000)))
-    else:
-        options.append(("--timeout", lambda: setattr(resolver, "timeout", arguments.timeout)))
-    for option, apply in options:
-        try:
-            apply()  # type: ignore[operator]
-        except InetError as error:
-            raise UsageError(f"{option}: {error.message}") from error
+    with option("--timeout"):
+        if arguments.asynchronous:
+            resolver.timeout = 0
+            resolver.config("AbsoluteTimeout", arguments.timeout * 1000)
+        else:
+            resolver.timeout = arguments.timeout
 
 
 class UsageError(Exception):
