@@ -939,12 +939,14 @@ class MessageStream(io.RawIOBase):
     """
 
     def __init__(self, client: PopClient, message: int, lines: Optional[int]) -> None:
+        """Made by :meth:`PopClient.open`, once the message is open in the library."""
         super().__init__()
         self.client = client
         self.message = message
         self.lines = lines
 
     def readable(self) -> bool:
+        """True: the stream can be read (and not written or seeked)."""
         return True
 
     def _read(self, target: Any, size: int) -> int:
