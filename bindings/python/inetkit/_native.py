@@ -710,10 +710,29 @@ def library() -> ctypes.CDLL:
                 break
             else:
                 raise LibraryNotFoundError(
-                    "cannot load the inetkit library; tried:\n" + "\n".join(failures) +
-                    f"\nSet {ENV_LIBRARY} to the full path of libinetkit.so, put it next "
+                    "cannot load the inetkit library.\nLooked in:\n" +
+                    "\n".join(_where_looked(_PACKAGE_DIR)) +
+                    "\nLoading failed:\n" + "\n".join(failures) +
+                    f"\nSet {ENV_LIBRARY} to the full path of {_LOCAL_NAMES[0]}, put it next "
                     "to the inetkit package, or install it system-wide.")
         return _lib
+
+
+def _where_looked(package_dir: Path) -> List[str]:
+    """Every place :func:`library_candidates` searches, also those that held nothing."""
+    explicit = os.environ.get(ENV_LIBRARY)
+    if explicit:
+        return [f"  {ENV_LIBRARY}={explicit} (while it is set, nothing else is tried)"]
+    places = [f"  {ENV_LIBRARY}: not set",
+              f"  next to the package: {package_dir / _LOCAL_GLOB}"]
+    root = next((r for r in package_dir.parents if (r / _REPO_MARKER).is_file()), None)
+    if root is None:
+        places.append("  build tree: none (the package is not inside an inetkit source tree)")
+    else:
+        places.append(f"  build tree: {root / 'build' / '<preset>' / _LOCAL_NAMES[0]}")
+    places.append(f"  system: ctypes.util.find_library('inetkit'), then {_SYSTEM_SONAME} "
+                  "through the dynamic loader (LD_LIBRARY_PATH, the ldconfig cache)")
+    return places
 
 
 def library_path() -> Optional[str]:

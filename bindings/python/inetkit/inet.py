@@ -44,7 +44,7 @@ import ctypes
 import enum
 import math
 import threading
-from typing import Any, Callable, Dict, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar, Union
 
 from . import _native
 from ._native import DWORD, UINT
@@ -319,6 +319,9 @@ def _address(func: Callable[..., int], handle: int) -> Address:
 
 # ---- Handles ------------------------------------------------------------------
 
+_H = TypeVar("_H", bound="_Handle")
+
+
 class _Handle:
     """What every handle wrapper shares: ownership, closing, threads.
 
@@ -402,10 +405,12 @@ class _Handle:
 
     # -- protocol
 
-    def __enter__(self):
+    def __enter__(self: _H) -> _H:
+        """``with`` gives the object itself (typed as its own class)."""
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
+        """Leaving the block closes it, also on an exception."""
         self.close()
 
     def __del__(self) -> None:

@@ -64,7 +64,7 @@ import io
 import math
 import os
 import threading
-from typing import Any, Callable, Iterable, Iterator, List, NamedTuple, Optional, Union
+from typing import Any, Callable, Iterable, Iterator, List, NamedTuple, Optional, Tuple, Union
 
 from . import _native
 from ._native import DWORD, ULONGLONG
@@ -556,6 +556,34 @@ class PopClient(_Handle):
         """Iterate over :meth:`list`."""
         return iter(self.list())
 
+    def messages(self, lines: Optional[int] = None) -> Iterator[Tuple[MessageInfo, bytes]]:
+        """Yield ``(info, text)`` for every message not marked deleted, in
+        number order::
+
+            for info, data in pop.messages():
+                handle(info.uid, data)
+                pop.delete(info.number)
+
+        Args:
+            lines: None for the whole message (RETR); a number for the
+                headers and that many body lines (TOP; 0: the headers only).
+
+        The mailbox is listed when the iteration starts; each message is
+        fetched only when it is reached, so one is in memory at a time, and
+        the loop body may use the client (delete, store, ...). Messages
+        deleted meanwhile are skipped.
+
+        Raises:
+            The errors of :meth:`retrieve` and :meth:`top`.
+        """
+        count = None if lines is None else _uint(lines, "lines")
+        for info in self.list():
+            # Asked again: the loop body may have deleted it since the listing.
+            if self.info(info.number).deleted:
+                continue
+            data = self.retrieve(info.number) if count is None else self.top(info.number, count)
+            yield info, data
+
     def info(self, number: int) -> MessageInfo:
         """:class:`MessageInfo` of one message (lists the mailbox first if needed)."""
         info = _native.POPMESSAGEINFO.new()
@@ -911,12 +939,14 @@ class MessageStream(io.RawIOBase):
     """
 
     def __init__(self, client: PopClient, message: int, lines: Optional[int]) -> None:
+        """Made by :meth:`PopClient.open`, once the message is open in the library."""
         super().__init__()
         self.client = client
         self.message = message
         self.lines = lines
 
     def readable(self) -> bool:
+        """True: the stream can be read (and not written or seeked)."""
         return True
 
     def _read(self, target: Any, size: int) -> int:

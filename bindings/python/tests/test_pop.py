@@ -24,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+import weakref
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -475,6 +476,24 @@ def test_retrieve_is_byte_exact(client, server):
         assert client.retrieve(number) == content, number
     # The big message went through the size-query retry without a second RETR.
     assert server.count("RETR 3") == 1
+
+
+def test_messages_yields_info_and_text(client):
+    got = list(client.messages())
+    assert got == [(info, content) for info, (content, _) in zip(client.list(), MESSAGES)]
+    headers = [(info.number, data) for info, data in client.messages(lines=0)]
+    assert headers == [(n, client.headers(n)) for n in range(1, len(MESSAGES) + 1)]
+
+
+def test_messages_skips_what_the_loop_deleted(client, server):
+    seen = []
+    for info, data in client.messages():
+        seen.append(info.number)
+        if info.number == 1:
+            client.delete(2)  # deleted after the listing: skipped, never fetched
+    assert seen == [1, 3, 4]
+    assert server.count("RETR 2") == 0
+    assert [info.number for info, _ in client.messages(lines=1)] == [1, 3, 4]
 
 
 def test_headers_and_top(client):
@@ -960,6 +979,36 @@ def test_progress_reports_and_cancels(server):
             pop.retrieve(2)
         with pytest.raises(TypeError):
             pop.on_progress = 42
+
+
+def test_progress_callback_outlives_the_caller_reference(client):
+    seen: List[int] = []
+
+    def install() -> "weakref.ref":
+        def progress(message: int, done: int, expected: int) -> None:
+            seen.append(done)
+        client.on_progress = progress  # only the client references it now
+        return weakref.ref(progress)
+
+    alive = install()
+    gc.collect()
+    assert alive() is not None
+    assert client.retrieve(3) == MESSAGES[2][0]
+    assert seen and seen[-1] == len(MESSAGES[2][0])
+    client.on_progress = None  # unregistered: the binding lets it go
+    gc.collect()
+    assert alive() is None
+
+
+def test_data_callback_survives_a_collection_during_the_call(client):
+    pieces: List[bytes] = []
+
+    def collect_and_keep(data: bytes) -> None:
+        gc.collect()  # the trampoline must still be alive for the next piece
+        pieces.append(data)
+
+    assert client.retrieve_to(3, collect_and_keep) == len(MESSAGES[2][0])
+    assert b"".join(pieces) == MESSAGES[2][0] and len(pieces) > 1
 
 
 def test_config(client):
