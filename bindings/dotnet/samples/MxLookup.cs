@@ -37,7 +37,13 @@ internal static class MxLookup
 
     private sealed class UsageException : Exception
     {
-        public UsageException(string message) : base(message) { }
+        public UsageException(string message, bool showUsage = true) : base(message)
+        {
+            ShowUsage = showUsage;
+        }
+
+        // False when the library refused a well-formed option: its message says enough.
+        public bool ShowUsage { get; private set; }
     }
 
     private static int Main(string[] args)
@@ -49,7 +55,10 @@ internal static class MxLookup
         catch (UsageException e)
         {
             Console.Error.WriteLine("MxLookup: " + e.Message);
-            Console.Error.WriteLine(Usage);
+            if (e.ShowUsage)
+            {
+                Console.Error.WriteLine(Usage);
+            }
             return 2;
         }
         catch (InetException e)
@@ -314,11 +323,11 @@ internal static class MxLookup
         }
         catch (InetException e)
         {
-            throw new UsageException(option + ": " + e.Message);
+            throw new UsageException(option + ": " + e.Message, false);
         }
         catch (ArgumentException e)
         {
-            throw new UsageException(option + ": " + e.Message);
+            throw new UsageException(option + ": " + e.Message, false);
         }
     }
 
