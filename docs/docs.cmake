@@ -30,3 +30,16 @@ if(INETKIT_BUILD_TESTS AND NOT INETKIT_SANITIZERS AND INETKIT_DOCS_PYTHON)
   set_tests_properties(docs_every_export_documented docs_readme_lists_every_export PROPERTIES
     LABELS "abi" TIMEOUT 120 SKIP_RETURN_CODE 77)
 endif()
+
+# The README's newcomer walkthrough, run as written (docs/check_readme.py). Its
+# first step is `cmake --preset default && cmake --build --preset default`, a
+# no-op only in that build tree, so the test exists only there.
+if(INETKIT_BUILD_TESTS AND NOT INETKIT_SANITIZERS AND INETKIT_DOCS_PYTHON)
+  if(PROJECT_BINARY_DIR STREQUAL "${PROJECT_SOURCE_DIR}/build/default")
+    add_test(NAME readme_walkthrough
+      COMMAND ${INETKIT_DOCS_PYTHON} ${PROJECT_SOURCE_DIR}/docs/check_readme.py ${PROJECT_SOURCE_DIR})
+    set_tests_properties(readme_walkthrough PROPERTIES LABELS "samples" TIMEOUT 900)
+  else()
+    message(STATUS "readme_walkthrough: not registered; the README builds in build/default, not ${PROJECT_BINARY_DIR}")
+  endif()
+endif()
