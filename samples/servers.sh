@@ -17,7 +17,8 @@
 # DIR/env, for `. DIR/env`:
 #   POP_HOST, POP_PORT (POP3 with STLS), POP_TLS_PORT (implicit TLS),
 #   POP_USER, POP_PASSWORD, POP_CA (the CA that signed the server's certificate),
-#   DNS_SERVER (Knot, 127.0.0.1:PORT), DNS_RECURSIVE (unbound, 127.0.0.1:PORT)
+#   DNS_SERVER (Knot, 127.0.0.1:PORT; DNS_PORT is its PORT alone),
+#   DNS_RECURSIVE (unbound, 127.0.0.1:PORT)
 #
 # The servers come from tests/pop/dovecot.sh and tests/mx/dns.sh; their
 # headers describe the users (alice, bob, ... password "<name>-pass") and the
@@ -72,7 +73,7 @@ DNS (unbound)   $DNS_RECURSIVE, recursive (asks only Knot)
                 info@implicit.mx.test (no MX: the domain itself), nosuch.mx.test
 
 The same as shell variables: . $dir/env
-  POP_HOST POP_PORT POP_TLS_PORT POP_USER POP_PASSWORD POP_CA DNS_SERVER DNS_RECURSIVE
+  POP_HOST POP_PORT POP_TLS_PORT POP_USER POP_PASSWORD POP_CA DNS_SERVER DNS_PORT DNS_RECURSIVE
 Then, from the source tree after a build:
   build/default/samples/popcheck --port "\$POP_PORT" --stls --ca "\$POP_CA" "\$POP_HOST" "\$POP_USER"
   build/default/samples/mxlookup --server "\$DNS_SERVER" postmaster@multi.mx.test
@@ -107,6 +108,7 @@ start)
         printf 'export POP_PASSWORD=%q\n' alice-pass
         printf 'export POP_CA=%q\n' "$dir/pop/pki/ca.pem"
         printf 'export DNS_SERVER=%q\n' "127.0.0.1:$(cat "$dir/dns/knot.port")"
+        printf 'export DNS_PORT=%q\n' "$(cat "$dir/dns/knot.port")"
         printf 'export DNS_RECURSIVE=%q\n' "127.0.0.1:$(cat "$dir/dns/unbound.port")"
     } >"$dir/env"
     print_info
