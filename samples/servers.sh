@@ -92,10 +92,13 @@ start)
     fi
     check_reachable "$dir"
     chmod 755 "$dir"
-    rm -f "$dir/env"
-    # A failure half way stops what did start.
-    trap 'bash "$dovecot" stop "$dir/pop" >/dev/null 2>&1 || true; bash "$dns" stop "$dir/dns" >/dev/null 2>&1 || true' EXIT
+    if [ -e "$dir/env" ]; then
+        echo "servers.sh: servers were started in $dir already (bash samples/servers.sh stop $dir first)" >&2
+        exit 1
+    fi
     bash "$dovecot" start "$dir/pop" $watch >/dev/null
+    # A failure from here on stops the Dovecot this call started (and nothing it did not).
+    trap 'bash "$dovecot" stop "$dir/pop" >/dev/null 2>&1 || true' EXIT
     bash "$dovecot" fill "$dir/pop" alice small >/dev/null
     bash "$dns" start "$dir/dns" $watch >/dev/null
     trap - EXIT
