@@ -9,6 +9,7 @@ packages=(
   mono-mcs mono-runtime libmono-system-core4.0-cil
   dovecot-core dovecot-pop3d
   knot knot-dnsutils unbound clang libclang-rt-14-dev
+  doxygen
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -1,4 +1,5 @@
-/*
+/**
+ * @file
  * inetkit.h - the umbrella header: include this one.
  *
  * inetkit is a C library of internet components with a Win32-style handle

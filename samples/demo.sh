@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The demo: installs what is missing, builds inetkit and runs the samples
-# against servers they start themselves on loopback.
+# against servers it starts itself on loopback (samples/servers.sh) and stops
+# again on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/install-deps.sh
@@ -12,29 +13,33 @@ echo
 echo "== echo_demo --tls: the same over TLS, with a test PKI made now and verified by the client"
 work=$(mktemp -d)
 chmod 755 "$work" # Dovecot's auth process runs as its own user and must reach the files
-# On exit: stop the servers by the PIDs their scripts recorded (dovecot.sh, dns.sh), then clean up.
-trap 'bash tests/pop/dovecot.sh stop "$work/dovecot" >/dev/null 2>&1 || true
-      bash tests/mx/dns.sh stop "$work/dns" >/dev/null 2>&1 || true
+# On exit: stop the servers by the PIDs their scripts recorded, then clean up.
+trap 'bash samples/servers.sh stop "$work/servers" >/dev/null 2>&1 || true
       rm -rf "$work"' EXIT
-mkdir -p "$work/pki" "$work/dovecot" "$work/saved" "$work/dns"
+mkdir -p "$work/pki" "$work/saved"
 bash tests/tls/make-pki.sh "$work/pki" >/dev/null
 build/default/samples/echo_demo --tls "$work/pki" "$@"
+
+# ---- tlsclient: a TLS client of its own (samples/tlsclient) -----------------------
+# The lead adds its command line here, against an openssl s_server on the PKI
+# of $work/pki, once samples/tlsclient is on main.
+
 echo
-echo "== popcheck: a local Dovecot with a sample mailbox; STLS, verified certificate, login, list, headers, save"
-bash tests/pop/dovecot.sh start "$work/dovecot" $$ >/dev/null
-bash tests/pop/dovecot.sh fill "$work/dovecot" alice small >/dev/null
-port=$(sed -n 's/^plain=//p' "$work/dovecot/ports")
-POP_PASSWORD=alice-pass build/default/samples/popcheck --port "$port" --stls --ca "$work/dovecot/pki/ca.pem" \
-    --headers 3 --save "$work/saved" --new "$work/saved/seen" localhost alice
+echo "== local servers: Dovecot (POP3) with a sample mailbox, Knot and unbound (DNS for mx.test)"
+echo "   bash samples/servers.sh start DIR starts the same for your own experiments; here:"
+# With $$ the servers also stop if this script is killed before its trap runs.
+bash samples/servers.sh start "$work/servers" $$ | sed 's/^/   /'
+. "$work/servers/env"
+echo
+echo "== popcheck: STLS, verified certificate, login, list, headers, save"
+build/default/samples/popcheck --port "$POP_PORT" --stls --ca "$POP_CA" \
+    --headers 3 --save "$work/saved" --new "$work/saved/seen" "$POP_HOST" "$POP_USER"
 echo "files saved: $(find "$work/saved" -name '*.eml' | wc -l); unique ids recorded as seen: $(wc -l < "$work/saved/seen")"
 echo
-echo "== mxlookup: where mail for an address goes, asked of a local DNS server (Knot, authoritative for mx.test)"
-bash tests/mx/dns.sh start "$work/dns" $$ >/dev/null
-knot=$(cat "$work/dns/knot.port")
-unbound=$(cat "$work/dns/unbound.port")
+echo "== mxlookup: where mail for an address goes, asked of the local Knot (authoritative for mx.test)"
 names=("postmaster@multi.mx.test" "jürgen@bücher.mx.test" "nullmx.mx.test" "info@implicit.mx.test"
        "nosuch.mx.test" "postmaster@[192.0.2.1]")
-echo "Knot serves mx.test on 127.0.0.1:$knot (the zone is described at the top of tests/mx/dns.sh). The names:"
+echo "Knot serves mx.test on $DNS_SERVER (the zone is described at the top of tests/mx/dns.sh). The names:"
 echo "  postmaster@multi.mx.test  five exchangers; equal preferences come in a shuffled order"
 echo "                            (--seed makes it repeatable); --addresses adds their A/AAAA records"
 echo "  jürgen@bücher.mx.test     an internationalised domain, asked as its A-label xn--bcher-kva"
@@ -47,16 +52,40 @@ echo "AA (authoritative answer) and flags. A failure shows the error code, its n
 echo "library's message. mxlookup exits 1 when a name has no plan, as two have here."
 echo
 echo "-- synchronous: MxResolve blocks for each name in turn (--addresses --seed 1)"
-build/default/samples/mxlookup --server "127.0.0.1:$knot" --addresses --seed 1 "${names[@]}" ||
+build/default/samples/mxlookup --server "$DNS_SERVER" --addresses --seed 1 "${names[@]}" ||
     echo "(mxlookup exit status $?)"
 echo
 echo "-- asynchronous (--async): Timeout 0, all six submitted at once and taken with MxGetNextResult"
 echo "   in the order they finish (a refused or literal name is done at once)"
-build/default/samples/mxlookup --server "127.0.0.1:$knot" --async "${names[@]}" || echo "(mxlookup exit status $?)"
+build/default/samples/mxlookup --server "$DNS_SERVER" --async "${names[@]}" || echo "(mxlookup exit status $?)"
 echo
-echo "-- the same domain through a recursive resolver (unbound on 127.0.0.1:$unbound, which asks Knot):"
+echo "-- the same domain through a recursive resolver (unbound on $DNS_RECURSIVE, which asks Knot):"
 echo "   the answer is not authoritative (-- instead of AA); unbound caches it, so TTLs read later count down"
-build/default/samples/mxlookup --server "127.0.0.1:$unbound" --seed 1 postmaster@multi.mx.test ||
+build/default/samples/mxlookup --server "$DNS_RECURSIVE" --seed 1 postmaster@multi.mx.test ||
     echo "(mxlookup exit status $?)"
-bash tests/mx/dns.sh stop "$work/dns"
-echo "mxlookup: done; the DNS servers are stopped"
+
+# ---- dynload: the library loaded at run time (samples/dynload) ---------------------
+# The lead adds its command line here once samples/dynload is on main.
+
+# ---- the bindings: the same two clients from Python and .NET, when present ----------
+if [ -f bindings/python/samples/popcheck.py ] && [ -f bindings/python/samples/mxlookup.py ]; then
+    echo
+    echo "== Python (bindings/python, ctypes): popcheck.py and mxlookup.py against the same servers"
+    PYTHONPATH=$PWD/bindings/python python3 bindings/python/samples/popcheck.py \
+        --port "$POP_PORT" --stls --ca "$POP_CA" "$POP_HOST" "$POP_USER" || echo "(popcheck.py exit status $?)"
+    PYTHONPATH=$PWD/bindings/python python3 bindings/python/samples/mxlookup.py \
+        --server "$DNS_SERVER" --seed 1 postmaster@multi.mx.test || echo "(mxlookup.py exit status $?)"
+fi
+if [ -f bindings/dotnet/samples/build.sh ]; then
+    echo
+    echo "== .NET (bindings/dotnet, P/Invoke on Mono): PopCheck.exe and MxLookup.exe against the same servers"
+    bash bindings/dotnet/samples/build.sh "$work/dotnet" >/dev/null
+    LD_LIBRARY_PATH=$PWD/build/default mono "$work/dotnet/PopCheck.exe" \
+        --port "$POP_PORT" --stls --ca "$POP_CA" "$POP_HOST" "$POP_USER" || echo "(PopCheck.exe exit status $?)"
+    LD_LIBRARY_PATH=$PWD/build/default mono "$work/dotnet/MxLookup.exe" \
+        --server "$DNS_SERVER" --seed 1 postmaster@multi.mx.test || echo "(MxLookup.exe exit status $?)"
+fi
+
+bash samples/servers.sh stop "$work/servers" >/dev/null
+echo
+echo "demo: done; the servers are stopped. To try inetkit yourself, see \"Your first program\" in README.md."

@@ -1,4 +1,5 @@
-/*
+/**
+ * @file
  * inetkit/common.h - conventions shared by every inetkit family.
  *
  * This header is part of the reference manual. The rules it states hold for
@@ -16,8 +17,8 @@
  *   it on entry and sets it on failure, so it always describes the last call
  *   made on this thread, and reads INETKIT_ERROR_NONE after a success. The
  *   only exports that leave it untouched are the ones that read it:
- *   <Family>GetLastError, <Family>GetLastErrorMessage and
- *   <Family>GetErrorString. Read it on the thread that made the failing call.
+ *   `<Family>GetLastError`, `<Family>GetLastErrorMessage` and
+ *   `<Family>GetErrorString`. Read it on the thread that made the failing call.
  *
  * STRINGS AND BUFFERS
  *   All strings are UTF-8 and NUL-terminated. Output strings use the
@@ -34,7 +35,7 @@
  *   INETKIT_ERROR_INVALID_HANDLE; it is never dereferenced.
  *   A handle belongs to the thread that created it; a call from any other
  *   thread fails with INETKIT_ERROR_WRONG_THREAD, whose message names both
- *   thread ids. <Family>AttachThread hands a handle to another thread. A handle
+ *   thread ids. `<Family>AttachThread` hands a handle to another thread. A handle
  *   created with the family's *_OPTION_FREETHREAD flag may be used from any
  *   thread; the library then serialises the calls on it. Disconnecting and
  *   canceling work from any thread on every handle. Thread ids are the
@@ -59,16 +60,17 @@
 
 #include "errors.h"
 
-/* Version of the headers; <Family>GetVersion returns the library's. */
+/** Version of the headers; InetGetVersion returns the library's. @{ */
 #define INETKIT_VERSION_MAJOR 1
 #define INETKIT_VERSION_MINOR 0
 #define INETKIT_VERSION_PATCH 0
 #define INETKIT_VERSION_STRING "1.0.0"
-/* major * 1000000 + minor * 1000 + patch */
+/** @} */
+/** major * 1000000 + minor * 1000 + patch */
 #define INETKIT_VERSION_NUMBER \
     (INETKIT_VERSION_MAJOR * 1000000 + INETKIT_VERSION_MINOR * 1000 + INETKIT_VERSION_PATCH)
 
-/* Calling convention: cdecl on every platform (bindings must say Cdecl). */
+/** Calling convention: cdecl on every platform (bindings must say Cdecl). */
 #if defined(_WIN32) && !defined(__GNUC__)
 #define INETKIT_CALL __cdecl
 #elif defined(_WIN32) && defined(__i386__)
@@ -77,6 +79,10 @@
 #define INETKIT_CALL
 #endif
 
+/**
+ * Marks the exports: dllexport while the DLL is built, dllimport for its
+ * users, default visibility on ELF; empty when INETKIT_STATIC is defined.
+ */
 #if defined(INETKIT_STATIC)
 #define INETKIT_API
 #elif defined(_WIN32)
@@ -91,21 +97,22 @@
 #define INETKIT_API
 #endif
 
-/* Exports never throw; C++ callers see that in the declaration. */
+/** Exports never throw; C++ callers see that in the declaration. */
 #if defined(__cplusplus)
 #define INETKIT_NOEXCEPT noexcept
 #define INETKIT_BEGIN_DECLS extern "C" {
 #define INETKIT_END_DECLS }
 #else
 #define INETKIT_NOEXCEPT
-#define INETKIT_BEGIN_DECLS
-#define INETKIT_END_DECLS
+#define INETKIT_BEGIN_DECLS /**< in C++: extern "C" {, so the exports keep their C names */
+#define INETKIT_END_DECLS   /**< in C++: the closing brace of INETKIT_BEGIN_DECLS */
 #endif
 
-/*
+/**
  * Win32 type names. On Windows they come from windows.h; elsewhere they are
  * defined here with fixed widths. A program that already has its own
  * definitions defines INETKIT_HAVE_WIN32_TYPES before including inetkit.h.
+ * @{
  */
 #if defined(_WIN32)
 #include <windows.h>
@@ -134,26 +141,28 @@ typedef uint64_t ULONGLONG;
 #ifndef FALSE
 #define FALSE 0
 #endif
+/** @} */
 
-/* An opaque client handle; see HANDLES AND THREADS above. */
+/** An opaque client handle; see HANDLES AND THREADS above. */
 typedef struct INETKIT_HANDLE_ *HCLIENT;
-#define INVALID_CLIENT ((HCLIENT)0)
+#define INVALID_CLIENT ((HCLIENT)0) /**< what a call that creates a handle returns on failure */
 
-/* Protocol versions (the TLS wire numbers), for credentials and session info. */
+/** Protocol versions (the TLS wire numbers), for credentials and session info. @{ */
 #define INET_PROTOCOL_DEFAULT 0x0000u
 #define INET_PROTOCOL_TLS1_0  0x0301u
 #define INET_PROTOCOL_TLS1_1  0x0302u
 #define INET_PROTOCOL_TLS1_2  0x0303u
 #define INET_PROTOCOL_TLS1_3  0x0304u
+/** @} */
 
-/* Peer verification modes (SECURITYCREDENTIALS.dwVerifyMode). */
-#define INET_VERIFY_AUTO  0u /* clients: VERIFY; servers: QUERY */
-#define INET_VERIFY_NONE  1u /* do not ask for or check the peer's certificate */
-#define INET_VERIFY_QUERY 2u /* ask for and check it, but let the handshake succeed;
-                                read the result with InetGetSecurityInfo */
-#define INET_VERIFY_PEER  3u /* require a valid certificate (servers: a client certificate) */
+/** Peer verification modes (SECURITYCREDENTIALS.dwVerifyMode). */
+#define INET_VERIFY_AUTO  0u /**< clients: VERIFY; servers: QUERY */
+#define INET_VERIFY_NONE  1u /**< do not ask for or check the peer's certificate */
+#define INET_VERIFY_QUERY 2u /**< ask for and check it, but let the handshake succeed;
+                                  read the result with InetGetSecurityInfo */
+#define INET_VERIFY_PEER  3u /**< require a valid certificate (servers: a client certificate) */
 
-/*
+/**
  * A certificate verification callback. It runs on the thread of the call
  * doing the handshake (hClient is the handle inside InetStartTls, and
  * INVALID_CLIENT inside InetConnect and InetAccept, whose handle does not
@@ -166,7 +175,7 @@ typedef struct INETKIT_HANDLE_ *HCLIENT;
 typedef BOOL (INETKIT_CALL *INETVERIFYPROC)(HCLIENT hClient, DWORD dwError, DWORD dwDepth,
                                             LPCSTR lpszFingerprint, LPVOID lpParam);
 
-/*
+/**
  * A TLS-PSK lookup for servers: called on the handshake's thread (hClient as
  * for INETVERIFYPROC) with the identity the client offers. Copy its key
  * into lpKey, at most *lpcbKey bytes (256), set *lpcbKey to the key's length
@@ -175,7 +184,7 @@ typedef BOOL (INETKIT_CALL *INETVERIFYPROC)(HCLIENT hClient, DWORD dwError, DWOR
 typedef BOOL (INETKIT_CALL *INETPSKPROC)(HCLIENT hClient, LPCSTR lpszIdentity, LPVOID lpKey,
                                          LPDWORD lpcbKey, LPVOID lpParam);
 
-/*
+/**
  * Security credentials and settings for TLS. Zero every member, set dwSize to
  * sizeof(SECURITYCREDENTIALS) and fill in what you need: NULL strings and 0
  * numbers mean the documented default. The library copies what it needs
@@ -183,36 +192,38 @@ typedef BOOL (INETKIT_CALL *INETPSKPROC)(HCLIENT hClient, LPCSTR lpszIdentity, L
  * Later versions only append members (dwSize tells them apart).
  */
 typedef struct INETKIT_SECURITYCREDENTIALS_ {
-    DWORD dwSize;          /* sizeof(SECURITYCREDENTIALS) */
-    DWORD dwProtocolMin;   /* INET_PROTOCOL_*; default TLS 1.2 (TLS 1.0 with INET_OPTION_SECURE_FALLBACK) */
-    DWORD dwProtocolMax;   /* INET_PROTOCOL_*; default TLS 1.3 */
-    DWORD dwVerifyMode;    /* INET_VERIFY_*; default INET_VERIFY_AUTO */
-    DWORD dwVerifyDepth;   /* most certificates the peer's chain may hold, its own and the trusted
-                              root included (a longer one fails with CERTIFICATE_CHAIN_TOO_LONG);
-                              0 = OpenSSL's default limit */
-    LPCSTR lpszCipherList;    /* TLS 1.2 and older, OpenSSL syntax; default: a modern forward-secret AEAD list */
-    LPCSTR lpszCipherSuites;  /* TLS 1.3, OpenSSL syntax; default: OpenSSL's */
-    LPCSTR lpszCertificateFile; /* our certificate: a PEM file (chain, may hold the key too) or a PKCS#12 file */
-    LPCSTR lpszPrivateKeyFile;  /* PEM key file, if not in lpszCertificateFile */
-    LPCSTR lpszCertificatePem;  /* our certificate chain as PEM text (instead of a file) */
-    LPCSTR lpszPrivateKeyPem;   /* our key as PEM text */
-    LPCSTR lpszPassword;        /* passphrase of the key or the PKCS#12 file */
-    LPCSTR lpszCaFile;          /* trusted CAs (PEM file), in addition to the system's */
-    LPCSTR lpszCaPath;          /* trusted CAs (OpenSSL hashed directory) */
-    LPCSTR lpszCaPem;           /* trusted CAs as PEM text */
-    LPCSTR lpszVerifyName;      /* name (or IP) to verify the peer against, instead of the connect host */
-    LPCSTR lpszIgnoreErrors;    /* "ERROR:FINGERPRINT[,...]": verify errors to accept, each for one
-                                   certificate (X509_V_ERR_* number, SHA-256 in hex); see InetGetVerifyErrors */
-    LPCSTR lpszPinnedPublicKey; /* "sha256//BASE64[;sha256//BASE64...]": the peer key must be one of these */
-    LPCSTR lpszPskIdentity;     /* TLS-PSK identity (client); a server accepts only this identity */
-    LPCSTR lpszPskKey;          /* TLS-PSK key in hex */
-    INETVERIFYPROC lpfnVerify;  /* optional verification callback, with its lpVerifyParam */
-    LPVOID lpVerifyParam;
-    INETPSKPROC lpfnPsk;        /* servers: optional PSK lookup by identity, instead of
-                                   lpszPskIdentity/lpszPskKey (the pull-style twin) */
-    LPVOID lpPskParam;
+    DWORD dwSize;          /**< sizeof(SECURITYCREDENTIALS) */
+    DWORD dwProtocolMin;   /**< INET_PROTOCOL_*; default TLS 1.2 (TLS 1.0 with INET_OPTION_SECURE_FALLBACK) */
+    DWORD dwProtocolMax;   /**< INET_PROTOCOL_*; default TLS 1.3 */
+    DWORD dwVerifyMode;    /**< INET_VERIFY_*; default INET_VERIFY_AUTO */
+    DWORD dwVerifyDepth;   /**< most certificates the peer's chain may hold, its own and the trusted
+                                root included (a longer one fails with CERTIFICATE_CHAIN_TOO_LONG);
+                                0 = OpenSSL's default limit */
+    LPCSTR lpszCipherList;    /**< TLS 1.2 and older, OpenSSL syntax; default: a modern forward-secret AEAD list */
+    LPCSTR lpszCipherSuites;  /**< TLS 1.3, OpenSSL syntax; default: OpenSSL's */
+    LPCSTR lpszCertificateFile; /**< our certificate: a PEM file (chain, may hold the key too) or a PKCS#12 file */
+    LPCSTR lpszPrivateKeyFile;  /**< PEM key file, if not in lpszCertificateFile */
+    LPCSTR lpszCertificatePem;  /**< our certificate chain as PEM text (instead of a file) */
+    LPCSTR lpszPrivateKeyPem;   /**< our key as PEM text */
+    LPCSTR lpszPassword;        /**< passphrase of the key or the PKCS#12 file */
+    LPCSTR lpszCaFile;          /**< trusted CAs (PEM file), in addition to the system's */
+    LPCSTR lpszCaPath;          /**< trusted CAs (OpenSSL hashed directory) */
+    LPCSTR lpszCaPem;           /**< trusted CAs as PEM text */
+    LPCSTR lpszVerifyName;      /**< name (or IP) to verify the peer against, instead of the connect host */
+    LPCSTR lpszIgnoreErrors;    /**< "ERROR:FINGERPRINT[,...]": verify errors to accept, each for one
+                                     certificate (X509_V_ERR_* number, SHA-256 in hex); see InetGetVerifyErrors */
+    LPCSTR lpszPinnedPublicKey; /**< "sha256//BASE64[;sha256//BASE64...]": the peer key must be one of these */
+    LPCSTR lpszPskIdentity;     /**< TLS-PSK identity (client); a server accepts only this identity */
+    LPCSTR lpszPskKey;          /**< TLS-PSK key in hex */
+    INETVERIFYPROC lpfnVerify;  /**< optional verification callback, with its lpVerifyParam */
+    LPVOID lpVerifyParam;       /**< passed to lpfnVerify as lpParam */
+    INETPSKPROC lpfnPsk;        /**< servers: optional PSK lookup by identity, instead of
+                                     lpszPskIdentity/lpszPskKey (the pull-style twin) */
+    LPVOID lpPskParam;          /**< passed to lpfnPsk as lpParam */
 } SECURITYCREDENTIALS;
+/** Pointers to SECURITYCREDENTIALS, Win32 style. @{ */
 typedef SECURITYCREDENTIALS *LPSECURITYCREDENTIALS;
 typedef const SECURITYCREDENTIALS *LPCSECURITYCREDENTIALS;
+/** @} */
 
 #endif /* INETKIT_COMMON_H */

@@ -1,4 +1,5 @@
-/*
+/**
+ * @file
  * inetkit/errors.h - the error catalogue.
  *
  * This table is the single source of every inetkit error code: the
@@ -24,7 +25,7 @@
 #ifndef INETKIT_ERRORS_H
 #define INETKIT_ERRORS_H
 
-/* X(NAME, number, "static description") */
+/** X(NAME, number, "static description") */
 #define INETKIT_ERROR_TABLE(X) \
     X(NONE,                        0, "The operation completed successfully") \
     X(INVALID_HANDLE,              6, "The handle is invalid") \
@@ -111,11 +112,11 @@
     X(NO_RECOVERY,             11003, "A non-recoverable name resolution error occurred") \
     X(NO_DATA,                 11004, "The name is valid but has no data of the requested type")
 
-/* The constants: INETKIT_ERROR_NONE = 0, INETKIT_ERROR_TIMED_OUT = 10060, ... */
 #define INETKIT_ERROR_ENUMERATOR_(name, number, text) INETKIT_ERROR_##name = number,
+/** The constants: INETKIT_ERROR_NONE = 0, INETKIT_ERROR_TIMED_OUT = 10060, ... */
 enum INETKIT_ERROR_CODE {
     INETKIT_ERROR_TABLE(INETKIT_ERROR_ENUMERATOR_)
-    INETKIT_ERROR_LAST_ = 0x7fffffff /* keeps the enum 32 bits wide; not a code */
+    INETKIT_ERROR_LAST_ = 0x7fffffff /**< keeps the enum 32 bits wide; not a code */
 };
 #undef INETKIT_ERROR_ENUMERATOR_
 
