@@ -20,16 +20,19 @@ mkdir -p "$work/pki" "$work/saved"
 bash tests/tls/make-pki.sh "$work/pki" >/dev/null
 build/default/samples/echo_demo --tls "$work/pki" "$@"
 
-# ---- tlsclient: a TLS client of its own (samples/tlsclient) -----------------------
-# The lead adds its command line here, against an openssl s_server on the PKI
-# of $work/pki, once samples/tlsclient is on main.
-
 echo
 echo "== local servers: Dovecot (POP3) with a sample mailbox, Knot and unbound (DNS for mx.test)"
 echo "   bash samples/servers.sh start DIR starts the same for your own experiments; here:"
 # With $$ the servers also stop if this script is killed before its trap runs.
 bash samples/servers.sh start "$work/servers" $$ | sed 's/^/   /'
 . "$work/servers/env"
+echo
+echo "== tlsclient: the TLS session and certificate chain of Dovecot's implicit-TLS port, verified"
+build/default/samples/tlsclient --port "$POP_TLS_PORT" --ca "$POP_CA" "$POP_HOST"
+echo
+echo "-- the same under a name the certificate does not hold: refused (277), with the problem listed"
+build/default/samples/tlsclient --port "$POP_TLS_PORT" --ca "$POP_CA" --name mail.example.org "$POP_HOST" 2>&1 |
+    sed -n '/failed: error/p;/verification problems/,/--ignore/p' || true
 echo
 echo "== popcheck: STLS, verified certificate, login, list, headers, save"
 build/default/samples/popcheck --port "$POP_PORT" --stls --ca "$POP_CA" \
@@ -64,8 +67,11 @@ echo "   the answer is not authoritative (-- instead of AA); unbound caches it, 
 build/default/samples/mxlookup --server "$DNS_RECURSIVE" --seed 1 postmaster@multi.mx.test ||
     echo "(mxlookup exit status $?)"
 
-# ---- dynload: the library loaded at run time (samples/dynload) ---------------------
-# The lead adds its command line here once samples/dynload is on main.
+echo
+echo "== dynload: the library loaded at run time with dlopen/dlsym (the program does not link it)"
+POP_PASSWORD=$POP_PASSWORD build/default/samples/dynload --library build/default/libinetkit.so.1 \
+    --pop "127.0.0.1:$POP_PORT" --user "$POP_USER" --stls --ca "$POP_CA" \
+    --dns "$DNS_SERVER" --domain postmaster@multi.mx.test
 
 # ---- the bindings: the same two clients from Python and .NET, when present ----------
 if [ -f bindings/python/samples/popcheck.py ] && [ -f bindings/python/samples/mxlookup.py ]; then
