@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <malloc.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -266,12 +267,12 @@ static void summary(const char *what, const char *figure, double value, const ch
     if (!g_summary)
         return;
     char v[32] = "-", t[32] = "-";
-    if (value >= 0)
+    if (!isnan(value))
         snprintf(v, sizeof v, "%.1f%s", value, unit);
     if (target > 0)
         snprintf(t, sizeof t, "< %.0f%s", target, unit);
     fprintf(g_summary, "abi\t%s\t%s\t%s\t%s\t%s\n", what, figure, v, t,
-            target <= 0 || value < 0 ? "-" : value < target ? "met" : "missed");
+            target <= 0 || isnan(value) ? "-" : value < target ? "met" : "missed");
 }
 
 static void usage(FILE *f) {
@@ -414,10 +415,10 @@ int main(int argc, char **argv) {
             snprintf(t, sizeof t, "< %.0f", ABI_TARGET_NS);
         printf("  %-40s %9s %15s %8s\n", g_names[k], v, a, t);
         if (k != K_PLAIN)
-            summary(g_names[k], "ns added per call", ns[k] >= 0 && ns[K_PLAIN] >= 0 ? ns[k] - ns[K_PLAIN] : -1,
+            summary(g_names[k], "ns added per call", ns[k] >= 0 && ns[K_PLAIN] >= 0 ? ns[k] - ns[K_PLAIN] : NAN,
                     " ns", judged ? ABI_TARGET_NS : 0);
     }
-    double rss_per = opened ? (rss1 - rss0) / opened / 1024 : -1, heap_per = opened ? (heap1 - heap0) / opened / 1024 : -1;
+    double rss_per = opened ? (rss1 - rss0) / opened / 1024 : NAN, heap_per = opened ? (heap1 - heap0) / opened / 1024 : NAN;
     printf("\n  idle POP3 handles[2]: %u connected (plain, after greeting and CAPA)\n", opened);
     printf("  %-40s %9.1f KiB %11s < %.0f KiB\n", "resident memory per handle (RSS delta)", rss_per, "",
            IDLE_TARGET_KIB);
