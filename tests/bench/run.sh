@@ -166,12 +166,12 @@ done
 # tls_bench and mx_bench print no summary file: their inetkit rows, as printed.
 if [ -s "$work/tls.out" ]; then
     echo "  tls    (tls_bench; columns as in its table above)"
-    grep -E '^ +(inetkit +inetkit|ctx held|full handshake|resumption|bulk read|handshakes/s|median connect|MB/s)' \
+    grep -E '^ +(inetkit +inetkit|ctx held|full handshake|resumption|bulk read|handshakes/s +[0-9]|median connect, ms|MB/s \(10)' \
         "$work/tls.out" | sed 's/^/    /' | head -20
 fi
 if [ -s "$work/mx.out" ]; then
     echo "  mx     (mx_bench; columns as in its table above)"
-    grep -E '^ *(tool +mode|inetkit +(sync|async)|c-ares +[0-9o])' "$work/mx.out" | sed 's/^/    /'
+    grep -E '^ *(tool +mode|inetkit +(sync|async),|c-ares +[0-9o])' "$work/mx.out" | sed 's/^/    /'
 fi
 echo
 for name in pop abi tls mx; do
