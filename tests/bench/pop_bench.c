@@ -1005,7 +1005,7 @@ static void probe_ours(void) {
         run_proc(argv, NULL, NULL, 20, &p);
         g_peer[C_PY].available = p.status == 0;
         if (!g_peer[C_PY].available)
-            snprintf(g_peer[C_PY].why, sizeof g_peer[C_PY].why, "%.40s cannot import inetkit from %.100s", opt.python, pypath);
+            snprintf(g_peer[C_PY].why, sizeof g_peer[C_PY].why, "%.40s cannot import inetkit from %.80s", opt.python, pypath);
     } else {
         snprintf(g_peer[C_PY].why, sizeof g_peer[C_PY].why, "%.40s or %.100s is missing", opt.python, g_pyscript);
     }
