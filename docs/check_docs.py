@@ -26,15 +26,9 @@ from pathlib import Path
 SKIP = 77
 
 
-def def_exports(source: Path) -> list:
-    names, in_exports = [], False
-    for raw in (source / "def" / "inetkit.def").read_text().splitlines():
-        line = raw.split(";", 1)[0].strip()
-        if line == "EXPORTS":
-            in_exports = True
-        elif line and in_exports:
-            names.append(line)
-    return names
+# The one reader of def/inetkit.def, shared with the ABI checks.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "abi"))
+from check_exports import def_exports  # noqa: E402
 
 
 def text_of(element) -> str:
