@@ -610,7 +610,8 @@ void TlsStream::set_up(int fd, const std::string &peer_name) {
     bool ip = is_ip_literal(name);
     // SNI carries names only (RFC 6066), never address literals.
     bool named = ip || name.empty() || SSL_set_tlsext_host_name(ssl_, name.c_str()) == 1;
-    bool checking = !s.trusted_site && s.verify_mode != VerifyMode::None;
+    // TRUSTEDSITE checks the name too: nothing fails, but every problem is recorded (inet.h).
+    bool checking = s.verify_mode != VerifyMode::None;
     if (checking && !name.empty()) {
         X509_VERIFY_PARAM *param = SSL_get0_param(ssl_);
         // These fail only for want of memory; ignored, the peer's name would go unchecked.
