@@ -33,6 +33,7 @@ struct Resolver::Answer {
     int status;
     std::vector<std::uint8_t> bytes;
     std::string server;
+    bool over_tcp;
 };
 
 struct Resolver::Request {
@@ -125,7 +126,7 @@ ares_ssize_t receive_socket(ares_socket_t fd, void *buffer, size_t length, int f
         n = ::recvfrom(fd, buffer, length, flags, from, from_length);
     } while (n == 0 && from != nullptr);
     auto *resolver = static_cast<Resolver *>(user);
-    if (n > 0) resolver->note_received(fd, from, static_cast<const unsigned char *>(buffer), static_cast<std::size_t>(n));
+    if (n > 0) resolver->note_received(fd, from);
     if (n < 0) {
         int error = errno;
         if (error != EAGAIN && error != EWOULDBLOCK && error != EINTR)
@@ -337,15 +338,13 @@ int Resolver::bind_socket(int fd, int family) noexcept {
     return ::bind(fd, reinterpret_cast<sockaddr *>(&address), length) == 0 ? 0 : errno;
 }
 
-void Resolver::note_received(int fd, const sockaddr *from, const unsigned char *data, std::size_t length) noexcept {
+void Resolver::note_received(int fd, const sockaddr *from) noexcept {
     // The answer c-ares is about to handle came from here: name its server
     // now, as a refused socket can be replaced by one with the same number
     // within one ares_process_fd.
+    current_over_tcp_ = from == nullptr;
     if (from) {
         endpoint_text(from, current_server_);
-        // A truncated UDP answer (TC) makes c-ares ask again over TCP with the
-        // same id; remember the id so the result can say so.
-        if (length >= 4 && (data[2] & 0x02)) truncated_ids_[data[0] << 8 | data[1]] = true;
     } else {
         sockaddr_storage peer{};
         socklen_t size = sizeof peer;
@@ -468,7 +467,7 @@ void Resolver::on_answer(Query *raw, int status, const unsigned char *data, int 
     if (found == requests_.end()) return; // its request already finished
     Request &request = *found->second;
     try {
-        Answer answer{std::move(query), status, {}, std::string(current_server_)};
+        Answer answer{std::move(query), status, {}, std::string(current_server_), current_over_tcp_};
         if (status == ARES_SUCCESS && data && length > 0) answer.bytes.assign(data, data + length);
         answers_.push_back(std::move(answer));
     } catch (...) {
@@ -544,10 +543,9 @@ void Resolver::handle_mx(Request &request, const Answer &answer) {
     result.status_code = message.rcode;
     result.authoritative = message.authoritative;
     if (message.authoritative) result.flags |= result_authoritative;
-    if (truncated_ids_[message.id]) {
-        truncated_ids_[message.id] = false;
-        if (!message.truncated) result.flags |= result_truncated; // this is the TCP answer that followed
-    }
+    // c-ares asks over TCP only after a truncated UDP answer, unless ConnectionMode=tcp says so.
+    // (It was keyed on the query id, which two queries in flight can share: the flag went astray.)
+    if (answer.over_tcp && settings_.connection_mode != ConnectionMode::Tcp) result.flags |= result_truncated;
     if (message.truncated) { // ConnectionMode=udp: c-ares kept the cut answer
         result.flags |= result_dropped;
         bool has_mx = std::any_of(message.answers.begin(), message.answers.end(),

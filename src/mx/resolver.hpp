@@ -112,8 +112,9 @@ public:
     void on_socket_state(int fd, bool read, bool write) noexcept;
     void note_socket_error(int error) noexcept { last_socket_error_ = error; }
     int bind_socket(int fd, int family) noexcept; // LocalHost / LocalPort; 0 or an errno
-    void note_received(int fd, const sockaddr *from, const unsigned char *data, std::size_t length) noexcept;
+    void note_received(int fd, const sockaddr *from) noexcept;
     char current_server_[64] = "";         // the server of the answer being handled
+    bool current_over_tcp_ = false;        // whether that answer came over TCP
 
 private:
     struct Request;
@@ -144,7 +145,6 @@ private:
     int wake_fd_ = -1;  // eventfd: interrupt / abort
     int timer_fd_ = -1; // timerfd: the next timed work, for event loops
     Clock::time_point timer_armed_for_ = Clock::time_point::max(); // max: disarmed
-    std::vector<bool> truncated_ids_ = std::vector<bool>(65536); // query ids whose UDP answer had TC
 
     std::uint32_t next_request_id_ = 1;
     std::uint64_t next_serial_ = 1;

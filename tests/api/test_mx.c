@@ -1553,6 +1553,38 @@ static void test_async_10000(void **state) {
     CHECK(total < 30.0, "10,000 requests took %.1f s", total);
 }
 
+/* Truncation is reported for the request whose UDP answer was cut, and only for it, with many
+   queries in flight: query ids are random 16-bit numbers, so two of them in flight at once can
+   be equal (the flag was once kept per id and went to the wrong request, or was lost). */
+static void test_async_truncated_flag_stays_with_its_request(void **state) {
+    (void)state;
+    enum { N = 2000 };
+    HCLIENT h = mx_new(knot_);
+    MX_OK(MxSetTimeout(h, 0));
+    MX_OK(MxSetRequestId(h, 1));
+    for (int i = 0; i < N; ++i) {
+        char name[64];
+        snprintf(name, sizeof name, i % 2 ? "d%d.mx.test" : "big.mx.test", i);
+        MX_OK(MxResolve(h, name, NULL));
+    }
+    int received = 0;
+    for (;;) {
+        DWORD rid = 0, err = 0;
+        DWORD rc = MxGetNextResult(h, 10000, &rid, &err);
+        if (rc == INETKIT_ERROR_NOT_FOUND) break;
+        if (rc != 0) fail_msg("MxGetNextResult returned %u (%s) after %d results", (unsigned)rc, mx_message(), received);
+        received++;
+        MXRESULT res = {.dwSize = sizeof res};
+        MX_OK(MxGetResult(h, &res));
+        int big = (rid - 1) % 2 == 0;
+        if (err != 0 || res.dwError != 0) fail_msg("request %u: error %u", (unsigned)rid, (unsigned)err);
+        if (big != ((res.dwFlags & MX_RESULT_TRUNCATED) != 0))
+            fail_msg("request %u (%s): flags 0x%x, truncated %s", (unsigned)rid, res.szDomain, (unsigned)res.dwFlags,
+                     big ? "expected" : "not expected");
+    }
+    CHECK(received == N, "%d of %d results", received, N);
+}
+
 /* ==== timeouts, cancellation, busy ====================================================================== */
 
 /* A server that cannot be reached: the socket's own error (ICMP port unreachable
@@ -3296,6 +3328,7 @@ int main(int argc, char **argv) {
         T(test_async_callbacks),
         T(test_async_event_loop),
         T(test_async_10000),
+        T(test_async_truncated_flag_stays_with_its_request),
         /* timeouts, cancellation, busy */
         T(test_unreachable_server),
         T(test_timeout_silent_server),
