@@ -7,12 +7,13 @@
 namespace inetkit::mx {
 
 std::string chase(const wire::Message &message, std::string name, bool *alias, bool *loop) {
-    std::vector<std::string> seen{name};
+    std::vector<std::string> seen; // filled once the chain moves: most answers have no CNAME
     for (;;) {
         auto cname = std::find_if(message.answers.begin(), message.answers.end(), [&](const wire::Record &record) {
             return record.type == wire::CNAME && record.klass == wire::class_in && record.owner == name;
         });
         if (cname == message.answers.end()) return name;
+        if (seen.empty()) seen.push_back(name);
         name = cname->target;
         *alias = true;
         if (seen.size() > 16 || std::find(seen.begin(), seen.end(), name) != seen.end()) {
@@ -33,6 +34,7 @@ Exchangers order_exchangers(const std::vector<wire::Record> &answers, const std:
     // RFC 7505: a null MX alone means no mail; mixed with others it is just an invalid record.
     found.null_mx = records.size() == 1 && records.front()->target.empty();
     std::vector<Exchanger> &exchangers = found.list;
+    exchangers.reserve(records.size());
     for (const wire::Record *record : records) {
         if (!is_host_name(record->target)) {
             if (found.first_invalid.empty()) found.first_invalid = record->target.empty() ? "." : record->target;

@@ -342,11 +342,19 @@ void Resolver::note_received(int fd, const sockaddr *from, const unsigned char *
     // now, as a refused socket can be replaced by one with the same number
     // within one ares_process_fd.
     if (from) {
-        endpoint_text(from, current_server_);
+        std::size_t size = from->sa_family == AF_INET    ? sizeof(sockaddr_in)
+                           : from->sa_family == AF_INET6 ? sizeof(sockaddr_in6)
+                                                         : 0;
+        if (size == 0 || size != last_from_size_ || std::memcmp(from, last_from_.data(), size) != 0) {
+            endpoint_text(from, current_server_);
+            last_from_size_ = size;
+            if (size) std::memcpy(last_from_.data(), from, size);
+        }
         // A truncated UDP answer (TC) makes c-ares ask again over TCP with the
         // same id; remember the id so the result can say so.
         if (length >= 4 && (data[2] & 0x02)) truncated_ids_[data[0] << 8 | data[1]] = true;
     } else {
+        last_from_size_ = 0; // current_server_ now names a TCP peer
         sockaddr_storage peer{};
         socklen_t size = sizeof peer;
         if (::getpeername(fd, reinterpret_cast<sockaddr *>(&peer), &size) == 0)
@@ -559,12 +567,13 @@ void Resolver::handle_mx(Request &request, const Answer &answer) {
         }
     }
 
-    std::string from = " (" + std::string(rcode_text(message.rcode)) + " from " + answer.server + ")";
-    switch (message.rcode) {
-    case 0: break;
-    case 3: finish(request, INETKIT_ERROR_HOST_NOT_FOUND, domain + ": the domain does not exist" + from); return;
-    case 2: finish(request, INETKIT_ERROR_TRY_AGAIN, domain + ": the DNS server failed; try again later" + from); return;
-    default: finish(request, INETKIT_ERROR_NO_RECOVERY, domain + ": the DNS server would not answer the query" + from); return;
+    if (message.rcode != 0) { // the text is put together for failures only: most answers are fine
+        std::string from = " (" + std::string(rcode_text(message.rcode)) + " from " + answer.server + ")";
+        switch (message.rcode) {
+        case 3: finish(request, INETKIT_ERROR_HOST_NOT_FOUND, domain + ": the domain does not exist" + from); return;
+        case 2: finish(request, INETKIT_ERROR_TRY_AGAIN, domain + ": the DNS server failed; try again later" + from); return;
+        default: finish(request, INETKIT_ERROR_NO_RECOVERY, domain + ": the DNS server would not answer the query" + from); return;
+        }
     }
 
     bool alias = false, loop = false;
@@ -764,6 +773,7 @@ Milliseconds Resolver::next_timeout() {
 }
 
 void Resolver::arm_timer() {
+    if (!descriptor_shared_) return;
     bool due_now = !finished_.empty() || !answers_.empty() || starved_ > 0;
     Milliseconds next = due_now ? Milliseconds(0) : requests_.empty() ? Milliseconds::max() : next_timeout();
     Clock::time_point target = next == Milliseconds::max() ? Clock::time_point::max() : Clock::now() + next;
@@ -818,6 +828,7 @@ void Resolver::poll(Milliseconds wait) {
         ares_process_fd(channel_, readable ? fd : ARES_SOCKET_BAD, writable ? fd : ARES_SOCKET_BAD);
     }
     current_server_[0] = '\0';
+    last_from_size_ = 0;
     if (channel_) ares_process_fd(channel_, ARES_SOCKET_BAD, ARES_SOCKET_BAD); // retries and c-ares timeouts
     handle_answers();
     if (starved_ > 0) {
