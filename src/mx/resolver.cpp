@@ -25,7 +25,8 @@ struct Resolver::Query {
     Resolver *resolver;
     std::uint64_t serial;
     QueryKind kind;
-    std::size_t index; // exchanger, for address queries
+    std::size_t index;  // exchanger, for address queries
+    std::uint64_t sent; // Resolver::sends_ when it was sent, for the window's loss recovery
 };
 
 struct Resolver::Answer {
@@ -40,7 +41,7 @@ struct Resolver::Request {
     std::uint64_t interrupt_generation = 0;
     Clock::time_point started;
     Clock::time_point deadline;
-    bool on_wire = false;
+    std::size_t outstanding = 0; // queries sent and not yet answered; the request is on the wire while > 0
     std::string qname; // where the CNAME chain has led so far
     std::vector<std::string> visited;
     std::size_t implicit_pending = 0;
@@ -55,9 +56,9 @@ namespace {
 
 // ---- c-ares callbacks: C frames, so nothing may throw through them ----
 
-void answer_callback(void *arg, int status, int, unsigned char *data, int length) {
+void answer_callback(void *arg, int status, int timeouts, unsigned char *data, int length) {
     auto *query = static_cast<Resolver::Query *>(arg);
-    query->resolver->on_answer(query, status, data, length);
+    query->resolver->on_answer(query, status, timeouts, data, length);
 }
 
 void socket_state_callback(void *data, ares_socket_t fd, int readable, int writable) {
@@ -225,6 +226,7 @@ void Resolver::reset() {
     finished_.clear();
     answers_.clear();
     on_wire_ = 0;
+    reset_window();
     settings_ = Settings();
     next_request_id_ = 1;
     shuffle_.seed(std::random_device{}());
@@ -425,21 +427,53 @@ bool Resolver::is_pending(std::uint32_t request_id) const {
                        [&](const auto &entry) { return entry.second->result.request_id == request_id; });
 }
 
+std::size_t Resolver::window() const noexcept {
+    return std::min<std::size_t>(static_cast<std::size_t>(window_), settings_.max_in_flight);
+}
+
 void Resolver::start_queued() {
-    while (on_wire_ < settings_.max_in_flight && !queued_.empty()) {
+    // Not again from inside: ares_send can answer a query at once (no memory),
+    // and on_answer refills from there.
+    if (refilling_) return;
+    refilling_ = true;
+    struct Done {
+        bool &flag;
+        ~Done() { flag = false; }
+    } done{refilling_};
+    while (on_wire_ < window() && !queued_.empty()) {
         std::uint64_t serial = queued_.front();
-        queued_.pop_front();
         auto found = requests_.find(serial);
-        if (found == requests_.end()) continue; // finished while queued (interrupted, expired)
+        if (found == requests_.end()) { // finished while queued (interrupted, expired)
+            queued_.pop_front();
+            continue;
+        }
         Request &request = *found->second;
-        request.on_wire = true;
-        ++on_wire_;
+        // Taken off the queue only once it is sent or finished: if either
+        // throws (no memory), it is still there for the next try.
         try {
             send(request, request.qname, wire::MX, QueryKind::Mx);
         } catch (const Error &error) {
             finish(request, error.code(), request.result.domain + ": " + error.what());
         }
+        queued_.pop_front();
     }
+}
+
+void Resolver::adapt_window(const Query &query, int status, int timeouts) noexcept {
+    double cap = settings_.max_in_flight;
+    if (timeouts == 0 && status != ARES_ETIMEOUT) {
+        // Clean: slow start (one more per answer, so the window doubles each
+        // round trip) up to the last cut, then one more per window's worth.
+        window_ = std::min(cap, window_ + (window_ < slow_start_limit_ ? 1.0 : 1.0 / window_));
+        return;
+    }
+    // A query had to be sent again: the server or a buffer on the way
+    // dropped it. Halve, once for all the queries that were already out
+    // when the window was last cut (they met the same congestion).
+    if (query.sent <= recovery_point_) return;
+    slow_start_limit_ = std::max(1.0, std::min(window_, cap) / 2);
+    window_ = slow_start_limit_;
+    recovery_point_ = sends_;
 }
 
 void Resolver::send(Request &request, const std::string &name, std::uint16_t type, QueryKind kind, std::size_t index) {
@@ -460,21 +494,25 @@ void Resolver::send(Request &request, const std::string &name, std::uint16_t typ
     if (status != ARES_SUCCESS)
         fail(status == ARES_ENOMEM ? INETKIT_ERROR_NOT_ENOUGH_MEMORY : INETKIT_ERROR_INVALID_PARAMETER,
              "cannot build a query for " + quote_for_message(name) + ": " + ares_strerror(status));
-    auto *query = new (std::nothrow) Query{this, request.serial, kind, index};
+    auto *query = new (std::nothrow) Query{this, request.serial, kind, index, ++sends_};
     if (!query) {
         ares_free_string(packet);
         fail(INETKIT_ERROR_NOT_ENOUGH_MEMORY, "no memory for a query");
     }
+    // Counted before ares_send, whose callback may run inside it.
+    if (request.outstanding++ == 0) ++on_wire_;
     ares_send(channel_, packet, length, answer_callback, query); // c-ares copies the packet; the callback frees query
     ares_free_string(packet);
 }
 
-void Resolver::on_answer(Query *raw, int status, const unsigned char *data, int length) {
+void Resolver::on_answer(Query *raw, int status, int timeouts, const unsigned char *data, int length) {
     std::unique_ptr<Query> query(raw);
     if (status == ARES_EDESTRUCTION) return;
+    adapt_window(*query, status, timeouts);
     auto found = requests_.find(query->serial);
     if (found == requests_.end()) return; // its request already finished
     Request &request = *found->second;
+    if (--request.outstanding == 0) --on_wire_; // until handle() sends a follow-up query, if any
     try {
         Answer answer{std::move(query), status, {}, std::string(current_server_)};
         if (status == ARES_SUCCESS && data && length > 0) answer.bytes.assign(data, data + length);
@@ -484,6 +522,15 @@ void Resolver::on_answer(Query *raw, int status, const unsigned char *data, int 
         // with NOT_ENOUGH_MEMORY at the end of the poll.
         request.starved = true;
         ++starved_;
+    }
+    // The slot is free: send the next request now, while c-ares reads the
+    // rest of the burst, instead of after the whole burst was handled. The
+    // server then never waits for the client (a bulk run went from 0.5x to
+    // 0.8x of c-ares driven the same way). Nothing may throw here; what is
+    // not sent now is sent at the end of the poll.
+    try {
+        start_queued();
+    } catch (...) {
     }
 }
 
@@ -716,7 +763,7 @@ void Resolver::finish(Request &request, ErrorCode error, std::string message) {
     result.status = std::move(message);
     result.elapsed_ms = millis_between(request.started, Clock::now());
     if (error != 0 && error != INETKIT_ERROR_NULL_MX) result.exchangers.clear();
-    if (request.on_wire) --on_wire_;
+    if (request.outstanding > 0) --on_wire_; // the answers still to come are dropped by on_answer
     deadlines_.erase({request.deadline, serial});
     requests_.erase(serial); // request is gone from here on
 }

@@ -114,7 +114,7 @@ public:
     // c-ares plumbing (public for the C callbacks in resolver.cpp).
     struct Query;
     struct Answer;
-    void on_answer(Query *query, int status, const unsigned char *data, int length);
+    void on_answer(Query *query, int status, int timeouts, const unsigned char *data, int length);
     void on_socket_state(int fd, bool read, bool write) noexcept;
     void note_socket_error(int error) noexcept { last_socket_error_ = error; }
     int bind_socket(int fd, int family) noexcept; // LocalHost / LocalPort; 0 or an errno
@@ -143,6 +143,14 @@ private:
     void apply_interrupts();
     void expire_deadlines();
     void start_queued();
+    // The adaptive window: how many requests may be on the wire now (at most MaxInFlight).
+    std::size_t window() const noexcept;
+    void adapt_window(const Query &query, int status, int timeouts) noexcept;
+    void reset_window() noexcept {
+        window_ = initial_window;
+        slow_start_limit_ = 1e9;
+        recovery_point_ = sends_;
+    }
     std::string failure_text(int status) const;
     ErrorCode failure_code(int status) const;
 
@@ -161,7 +169,16 @@ private:
     std::uint64_t next_serial_ = 1;
     std::unordered_map<std::uint64_t, std::unique_ptr<Request>> requests_; // by serial
     std::deque<std::uint64_t> queued_;                                     // serials waiting for the window
-    std::size_t on_wire_ = 0;
+    std::size_t on_wire_ = 0; // requests with a query on the wire
+    // The window grows while answers come back at the first try and halves
+    // when one had to be sent again (AIMD, as TCP's congestion window): a
+    // server's UDP buffer overflows when too many queries arrive at once.
+    static constexpr double initial_window = 16;
+    double window_ = initial_window;
+    double slow_start_limit_ = 1e9;  // below it the window grows by one per answer
+    std::uint64_t sends_ = 0;        // queries sent so far
+    std::uint64_t recovery_point_ = 0; // sends_ at the last cut
+    bool refilling_ = false;         // inside start_queued
     std::set<std::pair<Clock::time_point, std::uint64_t>> deadlines_;
     std::deque<Result> finished_;
     std::vector<Answer> answers_; // collected by the c-ares callback, handled after processing
