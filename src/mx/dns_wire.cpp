@@ -66,6 +66,13 @@ public:
     // first byte read so far for this name: the offsets read then only go
     // down, so no loop can form and no byte is read twice.
     std::string name() {
+        std::string text;
+        name_into(text);
+        return text;
+    }
+
+    // The same into out, whose buffer is reused when it is large enough.
+    void name_into(std::string &out) {
         // Put together on the stack and copied once: appending to a string
         // reallocated it several times per name (10% of a bulk run). 253
         // label bytes, each at most 4 characters (\DDD), plus the dots.
@@ -102,7 +109,8 @@ public:
                 ++wire;
                 if (wire > max_name_wire) bad("name longer than 255 bytes");
                 pos_ = jumped ? resume : at + 1;
-                return std::string(text, length_out);
+                out.assign(text, length_out);
+                return;
             }
             if (at + 1 + length > size_) bad("label runs past the end of the packet at offset " + std::to_string(at));
             wire += 1u + length;
@@ -148,24 +156,27 @@ private:
     unsigned index_ = 0, count_ = 0;
 };
 
-std::string address_text(int family, const std::uint8_t *bytes) {
+void address_text(int family, const std::uint8_t *bytes, std::string &out) {
     char text[INET6_ADDRSTRLEN];
-    if (!inet_ntop(family, bytes, text, sizeof text)) return {}; // cannot fail for 4 or 16 bytes
-    return text;
+    if (!inet_ntop(family, bytes, text, sizeof text)) text[0] = '\0'; // cannot fail for 4 or 16 bytes
+    out.assign(text);
 }
 
 // Reads the RDATA name of an MX, CNAME or NS record, which must end exactly
 // where RDLENGTH says.
-std::string rdata_name(Reader &in, std::size_t end, const char *what) {
-    std::string name = in.name();
+void rdata_name(Reader &in, std::size_t end, const char *what, std::string &out) {
+    in.name_into(out);
     if (in.pos() != end)
         in.bad(std::string(what) + (in.pos() > end ? " runs past" : " ends before") + " RDLENGTH");
-    return name;
 }
 
-// Reads one resource record; returns false for a type that is checked and skipped.
+// Reads one resource record into out (every field set, its strings' buffers
+// reused); returns false for a type that is checked and skipped.
 bool record(Reader &in, Record &out) {
-    out.owner = in.name();
+    in.name_into(out.owner);
+    out.preference = 0;
+    out.target.clear();
+    out.address.clear();
     in.need(10, "record header");
     out.type = in.u16();
     out.klass = in.u16();
@@ -181,25 +192,26 @@ bool record(Reader &in, Record &out) {
         if (rdlength != want)
             in.bad(std::string(out.type == A ? "A" : "AAAA") + " record with RDLENGTH " + std::to_string(rdlength) +
                    " instead of " + std::to_string(want));
-        out.address = address_text(out.type == A ? AF_INET : AF_INET6, in.here());
+        address_text(out.type == A ? AF_INET : AF_INET6, in.here(), out.address);
         in.skip(rdlength);
         return true;
     }
     case MX:
         if (rdlength < 3) in.bad("MX record with RDLENGTH " + std::to_string(rdlength) + ", too short for one");
         out.preference = in.u16();
-        out.target = rdata_name(in, end, "MX exchange");
+        rdata_name(in, end, "MX exchange", out.target);
         return true;
     case CNAME:
-        out.target = rdata_name(in, end, "CNAME target");
+        rdata_name(in, end, "CNAME target", out.target);
         return true;
     case NS:
-        out.target = rdata_name(in, end, "NS name");
+        rdata_name(in, end, "NS name", out.target);
         return true;
     case SOA: {
         // Two names and five 32-bit numbers; only the shape is checked.
-        in.name();
-        in.name();
+        in.name_into(out.target);
+        in.name_into(out.target);
+        out.target.clear();
         if (in.pos() > end || end - in.pos() != 20) in.bad("SOA record whose RDATA does not match RDLENGTH");
         in.skip(20);
         return true;
@@ -214,25 +226,31 @@ bool record(Reader &in, Record &out) {
 }
 
 void section(Reader &in, std::uint16_t count, const char *name, std::vector<Record> &out) {
-    // The count only bounds the loop: a record is stored after it was read,
-    // and room is made ahead for a few (answers rarely hold more).
-    out.reserve(std::min<std::size_t>(count, 8));
+    // The count only bounds the loop: a slot is added only when a record is
+    // read into it. Slots left from the previous message are reused.
+    std::size_t kept = 0;
     for (unsigned i = 1; i <= count; ++i) {
         in.at(name, i, count);
-        Record rr;
-        if (record(in, rr)) out.push_back(std::move(rr));
+        if (kept == out.size()) out.emplace_back();
+        if (record(in, out[kept])) ++kept;
     }
+    out.resize(kept);
 }
 
 } // namespace
 
 Message parse(const std::uint8_t *data, std::size_t size) {
+    Message message;
+    parse(data, size, message);
+    return message;
+}
+
+void parse(const std::uint8_t *data, std::size_t size, Message &message) {
     if (!data) size = 0;
     Reader in(data, size);
     if (size < header_size)
         in.bad("the packet has " + std::to_string(size) + " bytes, fewer than the 12-byte header");
 
-    Message message;
     message.id = in.u16();
     std::uint16_t flags = in.u16();
     message.response = (flags & 0x8000) != 0;
@@ -249,7 +267,7 @@ Message parse(const std::uint8_t *data, std::size_t size) {
     if (qdcount != 1) in.bad("QDCOUNT is " + std::to_string(qdcount) + ", not 1");
 
     in.at("question");
-    message.question_name = in.name();
+    in.name_into(message.question_name);
     in.need(4, "question type and class");
     message.question_type = in.u16();
     message.question_class = in.u16();
@@ -262,7 +280,6 @@ Message parse(const std::uint8_t *data, std::size_t size) {
         in.at("end of packet");
         in.bad(std::to_string(in.left()) + (in.left() == 1 ? " byte" : " bytes") + " left after the last record");
     }
-    return message;
 }
 
 } // namespace inetkit::mx::wire

@@ -590,9 +590,9 @@ void Resolver::handle_mx(Request &request, const Answer &answer) {
         return;
     }
     result.server = answer.server;
-    wire::Message message;
+    wire::Message &message = scratch_;
     try {
-        message = wire::parse(answer.bytes.data(), answer.bytes.size());
+        wire::parse(answer.bytes.data(), answer.bytes.size(), message);
     } catch (const Error &error) {
         fail(error.code(), std::string("malformed answer from ") + answer.server + ": " + error.what());
     }
@@ -700,7 +700,8 @@ void Resolver::handle_address(Request &request, const Answer &answer) {
     std::string failure = temporary_failure ? failure_text(answer.status) : std::string();
     if (!temporary_failure) {
         try {
-            wire::Message message = wire::parse(answer.bytes.data(), answer.bytes.size());
+            wire::Message &message = scratch_;
+            wire::parse(answer.bytes.data(), answer.bytes.size(), message);
             if (message.rcode == 2) {
                 temporary_failure = true;
                 failure = "Server failure from " + answer.server;

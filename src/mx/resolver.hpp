@@ -7,6 +7,7 @@
 #pragma once
 
 #include "core/error.hpp"
+#include "mx/dns_wire.hpp"
 #include "mx/exchangers.hpp"
 #include "mx/settings.hpp"
 
@@ -182,6 +183,7 @@ private:
     std::set<std::pair<Clock::time_point, std::uint64_t>> deadlines_;
     std::deque<Result> finished_;
     std::vector<Answer> answers_; // collected by the c-ares callback, handled after processing
+    wire::Message scratch_;       // the answer being handled; its buffers are reused from one to the next
     std::mt19937_64 shuffle_;
     std::array<unsigned short, 256> random_ids_{}; // query ids from the CSPRNG, used in order
     std::size_t random_ids_used_ = 256;
