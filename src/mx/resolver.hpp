@@ -147,10 +147,14 @@ private:
     // The adaptive window: how many requests may be on the wire now (at most MaxInFlight).
     std::size_t window() const noexcept;
     void adapt_window(const Query &query, int status, int timeouts) noexcept;
+    void cut_window(std::uint64_t sent, double floor) noexcept;
     void reset_window() noexcept {
         window_ = initial_window;
-        slow_start_limit_ = 1e9;
+        slow_start_limit_ = initial_slow_start_limit;
         recovery_point_ = sends_;
+        sent_times_.clear();
+        first_tracked_ = sends_ + 1;
+        smoothed_rtt_ms_ = -1;
     }
     std::string failure_text(int status) const;
     ErrorCode failure_code(int status) const;
@@ -175,14 +179,22 @@ private:
     // when one had to be sent again (AIMD, as TCP's congestion window): a
     // server's UDP buffer overflows when too many queries arrive at once.
     static constexpr double initial_window = 16;
+    // Slow start stops here: Linux's default receive buffer (212,992 bytes)
+    // holds about 270 small datagrams, so a server's socket can overflow
+    // beyond it. Above it the window grows by one per round trip.
+    static constexpr double initial_slow_start_limit = 128;
     double window_ = initial_window;
-    double slow_start_limit_ = 1e9;  // below it the window grows by one per answer
+    double slow_start_limit_ = initial_slow_start_limit; // below it the window grows by one per answer
     std::uint64_t sends_ = 0;        // queries sent so far
     std::uint64_t recovery_point_ = 0; // sends_ at the last cut
+    std::deque<Clock::time_point> sent_times_; // of queries first_tracked_.. (max(): answered)
+    std::uint64_t first_tracked_ = 1;
+    double smoothed_rtt_ms_ = -1;    // of clean answers; -1: none yet
     bool refilling_ = false;         // inside start_queued
     std::set<std::pair<Clock::time_point, std::uint64_t>> deadlines_;
     std::deque<Result> finished_;
     std::vector<Answer> answers_; // collected by the c-ares callback, handled after processing
+    std::vector<Answer> batch_;   // the answers being handled
     wire::Message scratch_;       // the answer being handled; its buffers are reused from one to the next
     std::mt19937_64 shuffle_;
     std::array<unsigned short, 256> random_ids_{}; // query ids from the CSPRNG, used in order
