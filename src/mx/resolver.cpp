@@ -349,15 +349,15 @@ void Resolver::note_received(int fd, const sockaddr *from, const unsigned char *
                            : from->sa_family == AF_INET6 ? sizeof(sockaddr_in6)
                                                          : 0;
         if (size == 0 || size != last_from_size_ || std::memcmp(from, last_from_.data(), size) != 0) {
-            endpoint_text(from, current_server_);
+            endpoint_text(from, last_from_text_);
             last_from_size_ = size;
             if (size) std::memcpy(last_from_.data(), from, size);
         }
+        std::memcpy(current_server_, last_from_text_, sizeof current_server_);
         // A truncated UDP answer (TC) makes c-ares ask again over TCP with the
         // same id; remember the id so the result can say so.
         if (length >= 4 && (data[2] & 0x02)) truncated_ids_[data[0] << 8 | data[1]] = true;
     } else {
-        last_from_size_ = 0; // current_server_ now names a TCP peer
         sockaddr_storage peer{};
         socklen_t size = sizeof peer;
         if (::getpeername(fd, reinterpret_cast<sockaddr *>(&peer), &size) == 0)
@@ -919,7 +919,6 @@ void Resolver::poll(Milliseconds wait) {
         ares_process_fd(channel_, readable ? fd : ARES_SOCKET_BAD, writable ? fd : ARES_SOCKET_BAD);
     }
     current_server_[0] = '\0';
-    last_from_size_ = 0;
     if (channel_) ares_process_fd(channel_, ARES_SOCKET_BAD, ARES_SOCKET_BAD); // retries and c-ares timeouts
     handle_answers();
     if (starved_ > 0) {

@@ -125,6 +125,7 @@ public:
     // 7% of a bulk run, and every answer comes from the same few servers.
     std::array<unsigned char, 28> last_from_{}; // a sockaddr_in or sockaddr_in6
     std::size_t last_from_size_ = 0;
+    char last_from_text_[64] = "";
 
 private:
     struct Request;
