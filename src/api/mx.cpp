@@ -144,14 +144,15 @@ Clock::time_point end_after(DWORD milliseconds) {
     return milliseconds == MX_WAIT_INFINITE ? Clock::time_point::max() : Clock::now() + Milliseconds(milliseconds);
 }
 
-std::string address_argument(LPCSTR address) {
+// A view of the caller's string, valid for the call (a copy cost an allocation per MxResolve).
+std::string_view address_argument(LPCSTR address) {
     require_argument(address, "lpszAddress");
     std::size_t length = strnlen(address, 4097);
     if (length > 4096) fail(INETKIT_ERROR_INVALID_PARAMETER, "lpszAddress is longer than 320 bytes");
-    return std::string(address, length);
+    return std::string_view(address, length);
 }
 
-DWORD resolve_blocking(HCLIENT handle, const std::string &input, LPDWORD request_id) {
+DWORD resolve_blocking(HCLIENT handle, std::string_view input, LPDWORD request_id) {
     return with_resolver(handle, [&](MxObject &object) {
         mx::Resolver &resolver = object.resolver;
         if (resolver.pending() > 0)
@@ -230,12 +231,12 @@ DWORD INETKIT_CALL MxResolve(HCLIENT hClient, LPCSTR lpszAddress, LPDWORD lpdwRe
     // handle: its lease does not wait, so a concurrent call makes it BUSY
     // (a call from its own callback is still REENTRANT_CALL, checked first).
     if (static_cast<MxObject &>(*found).timeout_seconds.load() > 0) {
-        std::string input;
+        std::string_view input;
         status = guarded([&] { input = address_argument(lpszAddress); });
         return status != 0 ? status : resolve_blocking(hClient, input, lpdwRequestId);
     }
     return with_resolver(hClient, [&](MxObject &self) {
-        std::string input = address_argument(lpszAddress);
+        std::string_view input = address_argument(lpszAddress);
         const mx::Settings &settings = self.resolver.settings();
         if (settings.timeout_seconds > 0) fail(INETKIT_ERROR_BUSY, "the Timeout changed during the call; try again");
         Milliseconds limit(settings.absolute_timeout_ms ? settings.absolute_timeout_ms : MX_DEFAULT_TIMEOUT * 1000u);

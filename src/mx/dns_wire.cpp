@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <array>
 #include <string>
 #include <utility>
 
@@ -15,6 +16,18 @@ namespace {
 
 constexpr std::size_t header_size = 12;
 constexpr std::size_t max_name_wire = 255; // RFC 1035 section 3.1, the root byte included
+
+// What a byte of a label is written as: itself, or in lower case, for
+// letters, digits, '-' and '_'; 0 for the bytes written as \DDD. A table,
+// as names are most of the work of parsing an answer.
+constexpr std::array<char, 256> presentation = [] {
+    std::array<char, 256> table{};
+    for (int c = 0; c < 256; ++c) {
+        if (c >= 'A' && c <= 'Z') table[c] = static_cast<char>(c - 'A' + 'a');
+        else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_') table[c] = static_cast<char>(c);
+    }
+    return table;
+}();
 
 // Reads one message front to back. at() records what is being read
 // ("answer 3 of 4") so every failure says where the packet went wrong; the
@@ -53,9 +66,7 @@ public:
     }
 
     void need(std::size_t count, const char *what) const {
-        if (count > left())
-            bad(std::string(what) + " runs past the end of the packet (needs " + std::to_string(count) +
-                " bytes at offset " + std::to_string(pos_) + " of " + std::to_string(size_) + ")");
+        if (count > left()) short_of(count, what);
     }
 
     void skip(std::size_t count) { pos_ += count; }
@@ -123,6 +134,12 @@ public:
     }
 
 private:
+    // Out of line, so the checks that pass (all of them, in a good answer) stay small.
+    [[noreturn]] [[gnu::noinline, gnu::cold]] void short_of(std::size_t count, const char *what) const {
+        bad(std::string(what) + " runs past the end of the packet (needs " + std::to_string(count) + " bytes at offset " +
+            std::to_string(pos_) + " of " + std::to_string(size_) + ")");
+    }
+
     static std::string hex(std::uint8_t byte) {
         const char *digits = "0123456789abcdef";
         return {digits[byte >> 4], digits[byte & 15]};
@@ -135,10 +152,8 @@ private:
         char *start = out;
         for (std::size_t i = 0; i < length; ++i) {
             unsigned char c = label[i];
-            if (c >= 'A' && c <= 'Z') {
-                *out++ = static_cast<char>(c - 'A' + 'a');
-            } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_') {
-                *out++ = static_cast<char>(c);
+            if (char plain = presentation[c]) {
+                *out++ = plain;
             } else {
                 *out++ = '\\';
                 *out++ = static_cast<char>('0' + c / 100);

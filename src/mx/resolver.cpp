@@ -408,7 +408,7 @@ std::uint32_t Resolver::submit(std::string_view input, Clock::time_point deadlin
     request->deadline = deadline;
     request->qname = target.domain;
     request->result.request_id = id;
-    request->result.domain = target.domain;
+    request->result.domain = std::move(target.domain);
     std::uint64_t serial = request->serial;
     deadlines_.emplace(deadline, serial);
     try {
@@ -661,7 +661,12 @@ void Resolver::handle_mx(Request &request, const Answer &answer) {
     }
 
     bool alias = false, loop = false;
-    std::string name = chase(message, request.qname, &alias, &loop);
+    // Most answers hold no CNAME: then the name is the query's, not a copy of it.
+    std::string chased;
+    bool has_cname = std::any_of(message.answers.begin(), message.answers.end(),
+                                 [](const wire::Record &record) { return record.type == wire::CNAME; });
+    if (has_cname) chased = chase(message, request.qname, &alias, &loop);
+    const std::string &name = has_cname ? chased : request.qname;
     if (loop) {
         finish(request, INETKIT_ERROR_NO_RECOVERY, domain + ": the CNAME chain loops (at " + name + ", " + answer.server + ")");
         return;
