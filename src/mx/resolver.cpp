@@ -28,6 +28,7 @@ struct Resolver::Query {
     std::size_t index;  // exchanger, for address queries
     std::uint64_t sent; // Resolver::sends_ when it was sent, for the window's loss recovery
     Clock::time_point sent_at;
+    std::uint32_t step; // Request::mx_step when sent (Mx): a later answer to a copy of it is stale
 };
 
 struct Resolver::Answer {
@@ -43,6 +44,8 @@ struct Resolver::Request {
     Clock::time_point started;
     Clock::time_point deadline;
     std::size_t outstanding = 0; // queries sent and not yet answered; the request is on the wire while > 0
+    std::uint32_t mx_step = 0;   // MX answers handled; an MX query sent before the last one is stale
+    std::uint32_t copies = 0;    // MX queries sent again because the first seemed lost
     std::string qname; // where the CNAME chain has led so far
     std::vector<std::string> visited;
     std::size_t implicit_pending = 0;
@@ -470,7 +473,7 @@ void Resolver::cut_window(std::uint64_t sent, double floor) noexcept {
     recovery_point_ = sends_;
 }
 
-void Resolver::adapt_window(const Query &query, int status, int timeouts) noexcept {
+Resolver::Sent Resolver::adapt_window(const Query &query, int status, int timeouts) noexcept {
     Clock::time_point now = Clock::now();
     bool clean = timeouts == 0 && status != ARES_ETIMEOUT;
     if (clean) {
@@ -485,8 +488,8 @@ void Resolver::adapt_window(const Query &query, int status, int timeouts) noexce
     }
     // The query is no longer out; forget the answered ones at the front.
     if (query.sent >= first_tracked_ && query.sent - first_tracked_ < sent_times_.size())
-        sent_times_[query.sent - first_tracked_] = Clock::time_point::max();
-    while (!sent_times_.empty() && sent_times_.front() == Clock::time_point::max()) {
+        sent_times_[query.sent - first_tracked_].at = Clock::time_point::max();
+    while (!sent_times_.empty() && sent_times_.front().at == Clock::time_point::max()) {
         sent_times_.pop_front();
         ++first_tracked_;
     }
@@ -494,14 +497,31 @@ void Resolver::adapt_window(const Query &query, int status, int timeouts) noexce
     // too late to slow down: 4096 queries sent at once to Knot lost 74 names
     // after four tries. An older query still out long after this later one
     // came back was most likely dropped: cut now, but not below the initial
-    // window, as a recursive server may just be slow on that one name.
+    // window, as a recursive server may just be slow on that one name, and
+    // tell the caller, who sends an MX query again (the first answer wins).
     if (!sent_times_.empty() && query.sent > first_tracked_ && smoothed_rtt_ms_ >= 0) {
         double limit = std::max(8 * smoothed_rtt_ms_, 50.0);
-        if (std::chrono::duration<double, std::milli>(now - sent_times_.front()).count() > limit) {
+        Sent &oldest = sent_times_.front();
+        if (std::chrono::duration<double, std::milli>(now - oldest.at).count() > limit) {
             cut_window(first_tracked_, std::min<double>(initial_window, settings_.max_in_flight));
-            sent_times_.front() = Clock::time_point::max(); // counted once
+            Sent lost = oldest;
+            oldest.at = Clock::time_point::max(); // counted once
+            return lost;
         }
     }
+    return Sent{};
+}
+
+void Resolver::send_copy(const Sent &lost) {
+    if (!lost.mx) return;
+    auto found = requests_.find(lost.serial);
+    if (found == requests_.end()) return;
+    Request &request = *found->second;
+    // Only while that MX step is still unanswered, and a few times at most:
+    // c-ares goes on retrying the first query as well.
+    if (request.mx_step != lost.step || request.copies >= 2) return;
+    ++request.copies;
+    send(request, request.qname, wire::MX, QueryKind::Mx);
 }
 
 void Resolver::send(Request &request, const std::string &name, std::uint16_t type, QueryKind kind, std::size_t index) {
@@ -524,12 +544,12 @@ void Resolver::send(Request &request, const std::string &name, std::uint16_t typ
              "cannot build a query for " + quote_for_message(name) + ": " + ares_strerror(status));
     Clock::time_point now = Clock::now();
     try {
-        sent_times_.push_back(now);
+        sent_times_.push_back(Sent{now, request.serial, request.mx_step, kind == QueryKind::Mx});
     } catch (...) {
         ares_free_string(packet);
         throw;
     }
-    auto *query = new (std::nothrow) Query{this, request.serial, kind, index, ++sends_, now};
+    auto *query = new (std::nothrow) Query{this, request.serial, kind, index, ++sends_, now, request.mx_step};
     if (!query) {
         sent_times_.pop_back();
         --sends_;
@@ -545,7 +565,14 @@ void Resolver::send(Request &request, const std::string &name, std::uint16_t typ
 void Resolver::on_answer(Query *raw, int status, int timeouts, const unsigned char *data, int length) {
     std::unique_ptr<Query> query(raw);
     if (status == ARES_EDESTRUCTION) return;
-    adapt_window(*query, status, timeouts);
+    Sent lost = adapt_window(*query, status, timeouts);
+    if (lost.serial != 0) {
+        try {
+            send_copy(lost);
+        } catch (...) {
+            // Nothing may be thrown here; c-ares still retries the first query.
+        }
+    }
     auto found = requests_.find(query->serial);
     if (found == requests_.end()) return; // its request already finished
     Request &request = *found->second;
@@ -606,6 +633,8 @@ void Resolver::handle(const Answer &answer) {
     auto found = requests_.find(answer.query->serial);
     if (found == requests_.end()) return;
     Request &request = *found->second;
+    // A copy of this MX query was sent, and one of the two was answered already.
+    if (answer.query->kind == QueryKind::Mx && answer.query->step != request.mx_step) return;
     try {
         if (answer.query->kind == QueryKind::Mx) handle_mx(request, answer);
         else handle_address(request, answer);
@@ -617,6 +646,7 @@ void Resolver::handle(const Answer &answer) {
 }
 
 void Resolver::handle_mx(Request &request, const Answer &answer) {
+    ++request.mx_step; // the other copy of this query, if any, is now stale
     Result &result = request.result;
     const std::string &domain = result.domain;
     if (answer.status != ARES_SUCCESS) {

@@ -147,7 +147,16 @@ private:
     void start_queued();
     // The adaptive window: how many requests may be on the wire now (at most MaxInFlight).
     std::size_t window() const noexcept;
-    void adapt_window(const Query &query, int status, int timeouts) noexcept;
+    // A query sent and not yet answered (at: max() once answered or given up).
+    struct Sent {
+        Clock::time_point at;
+        std::uint64_t serial = 0; // its request
+        std::uint32_t step = 0;   // its request's mx_step then
+        bool mx = false;
+    };
+    // Returns a query that seems lost (serial 0: none).
+    Sent adapt_window(const Query &query, int status, int timeouts) noexcept;
+    void send_copy(const Sent &lost);
     void cut_window(std::uint64_t sent, double floor) noexcept;
     void reset_window() noexcept {
         window_ = initial_window;
@@ -188,7 +197,7 @@ private:
     double slow_start_limit_ = initial_slow_start_limit; // below it the window grows by one per answer
     std::uint64_t sends_ = 0;        // queries sent so far
     std::uint64_t recovery_point_ = 0; // sends_ at the last cut
-    std::deque<Clock::time_point> sent_times_; // of queries first_tracked_.. (max(): answered)
+    std::deque<Sent> sent_times_; // queries first_tracked_.. in the order sent
     std::uint64_t first_tracked_ = 1;
     double smoothed_rtt_ms_ = -1;    // of clean answers; -1: none yet
     bool refilling_ = false;         // inside start_queued
