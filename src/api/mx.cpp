@@ -50,16 +50,15 @@ template <class Body> DWORD with_resolver(HCLIENT handle, Body &&body, bool wait
     });
 }
 
-template <std::size_t N> void copy_text(char (&target)[N], const std::string &text) {
+template <std::size_t N> void copy_text(char (&target)[N], std::string_view text) {
     std::size_t n = std::min(text.size(), N - 1);
     std::memcpy(target, text.data(), n);
     target[n] = '\0';
 }
 
-MXRECORD record_of(const mx::Result &result, std::size_t index) {
+// Fills a zeroed record (dwSize is the caller's).
+void fill_record(MXRECORD &record, const mx::Result &result, std::size_t index) {
     const mx::Exchanger &exchanger = result.exchangers[index];
-    MXRECORD record{};
-    record.dwSize = sizeof record;
     record.dwRequestId = result.request_id;
     record.dwIndex = static_cast<DWORD>(index);
     record.dwCount = static_cast<DWORD>(result.exchangers.size());
@@ -72,6 +71,12 @@ MXRECORD record_of(const mx::Result &result, std::size_t index) {
     copy_text(record.szDomain, result.domain);
     copy_text(record.szMailServer, exchanger.name);
     copy_text(record.szDescription, mx::rcode_text(result.status_code));
+}
+
+MXRECORD record_of(const mx::Result &result, std::size_t index) {
+    MXRECORD record{};
+    record.dwSize = sizeof record;
+    fill_record(record, result, index);
     return record;
 }
 
@@ -364,9 +369,7 @@ DWORD INETKIT_CALL MxGetRecord(HCLIENT hClient, DWORD dwIndex, MXRECORD *lpRecor
     return with_resolver(hClient, [&](MxObject &object) {
         prepare_output(lpRecord, "MXRECORD", "lpRecord");
         exchanger_at(object, dwIndex);
-        DWORD size = lpRecord->dwSize;
-        *lpRecord = record_of(*object.current, dwIndex);
-        lpRecord->dwSize = size;
+        fill_record(*lpRecord, *object.current, dwIndex); // in place: prepare_output zeroed it
     });
 }
 
