@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <cerrno>
 #include <cstring>
+#include <tuple>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
@@ -212,8 +213,8 @@ void Resolver::destroy_channel() noexcept {
 }
 
 void Resolver::configure(const std::function<void(Settings &)> &change, bool affects_network) {
-    if (affects_network && !requests_.empty())
-        fail(INETKIT_ERROR_BUSY, std::to_string(requests_.size()) +
+    if (affects_network && pending() > 0)
+        fail(INETKIT_ERROR_BUSY, std::to_string(pending()) +
                                      " requests are in flight; wait for them or interrupt them before changing how queries are sent");
     Settings changed = settings_;
     change(changed);
@@ -226,6 +227,8 @@ void Resolver::reset() {
     destroy_channel();
     requests_.clear();
     queued_.clear();
+    queued_live_ = 0;
+    queued_in_order_ = true;
     deadlines_.clear();
     finished_.clear();
     answers_.clear();
@@ -404,23 +407,13 @@ std::uint32_t Resolver::submit(std::string_view input, Clock::time_point deadlin
         return id;
     }
     if (channel_dirty_ || !channel_) build_channel();
-    auto request = std::make_unique<Request>();
-    request->serial = next_serial_++;
-    request->interrupt_generation = interrupts_.load();
-    request->started = Clock::now();
-    request->deadline = deadline;
-    request->qname = target.domain;
-    request->result.request_id = id;
-    request->result.domain = std::move(target.domain);
-    std::uint64_t serial = request->serial;
-    deadlines_.emplace(deadline, serial);
-    try {
-        queued_.push_back(serial);
-        requests_.emplace(serial, std::move(request));
-    } catch (...) {
-        deadlines_.erase({deadline, serial});
-        throw;
-    }
+    // Queued as a small record: the request's state is built when it goes
+    // on the wire. 100,000 names submitted at once held 40 MB of requests
+    // that waited, with a page fault every few of them.
+    if (!queued_.empty() && deadline < queued_.back().deadline) queued_in_order_ = false;
+    if (queued_.empty() || deadline < queued_earliest_) queued_earliest_ = deadline;
+    queued_.push_back(Pending{id, interrupts_.load(), Clock::now(), deadline, std::move(target.domain)});
+    ++queued_live_;
     ++next_request_id_;
     start_queued();
     return id;
@@ -428,7 +421,26 @@ std::uint32_t Resolver::submit(std::string_view input, Clock::time_point deadlin
 
 bool Resolver::is_pending(std::uint32_t request_id) const {
     return std::any_of(requests_.begin(), requests_.end(),
-                       [&](const auto &entry) { return entry.second->result.request_id == request_id; });
+                       [&](const auto &entry) { return entry.second->result.request_id == request_id; }) ||
+           std::any_of(queued_.begin(), queued_.end(),
+                       [&](const Pending &each) { return !each.done && each.request_id == request_id; });
+}
+
+void Resolver::pop_queued() noexcept {
+    queued_.pop_front();
+    if (queued_.empty()) queued_in_order_ = true;
+}
+
+void Resolver::finish_queued(Pending &pending, ErrorCode error, std::string message) {
+    Result result;
+    result.request_id = pending.request_id;
+    result.domain = pending.domain;
+    result.error = error;
+    result.status = std::move(message);
+    result.elapsed_ms = millis_between(pending.started, Clock::now());
+    finished_.push_back(std::move(result)); // marked done only once its result is queued
+    pending.done = true;
+    --queued_live_;
 }
 
 std::size_t Resolver::window() const noexcept {
@@ -445,21 +457,37 @@ void Resolver::start_queued() {
         ~Done() { flag = false; }
     } done{refilling_};
     while (on_wire_ < window() && !queued_.empty()) {
-        std::uint64_t serial = queued_.front();
-        auto found = requests_.find(serial);
-        if (found == requests_.end()) { // finished while queued (interrupted, expired)
-            queued_.pop_front();
+        Pending &next = queued_.front();
+        if (next.done) { // finished while queued (interrupted, expired)
+            pop_queued();
             continue;
         }
-        Request &request = *found->second;
-        // Taken off the queue only once it is sent or finished: if either
-        // throws (no memory), it is still there for the next try.
+        // Taken off the queue once it is a request (if that throws, no
+        // memory, it is still queued for the next try).
+        auto owned = std::make_unique<Request>();
+        Request &request = *owned;
+        request.serial = next_serial_;
+        request.interrupt_generation = next.interrupt_generation;
+        request.started = next.started;
+        request.deadline = next.deadline;
+        request.qname = next.domain;
+        request.result.request_id = next.request_id;
+        deadlines_.emplace(request.deadline, request.serial);
+        try {
+            requests_.emplace(request.serial, std::move(owned));
+        } catch (...) {
+            deadlines_.erase({request.deadline, request.serial});
+            throw;
+        }
+        ++next_serial_;
+        request.result.domain = std::move(next.domain);
+        --queued_live_;
+        pop_queued();
         try {
             send(request, request.qname, wire::MX, QueryKind::Mx);
         } catch (const Error &error) {
             finish(request, error.code(), request.result.domain + ": " + error.what());
         }
-        queued_.pop_front();
     }
 }
 
@@ -489,6 +517,7 @@ Resolver::Sent Resolver::adapt_window(const Query &query, int status, int timeou
     // The query is no longer out; forget the answered ones at the front.
     if (query.sent >= first_tracked_ && query.sent - first_tracked_ < sent_times_.size())
         sent_times_[query.sent - first_tracked_].at = Clock::time_point::max();
+    highest_answered_ = std::max(highest_answered_, query.sent);
     while (!sent_times_.empty() && sent_times_.front().at == Clock::time_point::max()) {
         sent_times_.pop_front();
         ++first_tracked_;
@@ -499,17 +528,26 @@ Resolver::Sent Resolver::adapt_window(const Query &query, int status, int timeou
     // came back was most likely dropped: cut now, but not below the initial
     // window, as a recursive server may just be slow on that one name, and
     // tell the caller, who sends an MX query again (the first answer wins).
-    if (!sent_times_.empty() && query.sent > first_tracked_ && smoothed_rtt_ms_ >= 0) {
-        double limit = std::max(8 * smoothed_rtt_ms_, 50.0);
-        Sent &oldest = sent_times_.front();
-        if (std::chrono::duration<double, std::milli>(now - oldest.at).count() > limit) {
-            cut_window(first_tracked_, std::min<double>(initial_window, settings_.max_in_flight));
-            Sent lost = oldest;
-            oldest.at = Clock::time_point::max(); // counted once
-            return lost;
-        }
+    return take_lost(now);
+}
+
+Milliseconds Resolver::loss_limit() const noexcept {
+    return Milliseconds(static_cast<long long>(std::max(8 * smoothed_rtt_ms_, 50.0)));
+}
+
+Resolver::Sent Resolver::take_lost(Clock::time_point now) noexcept {
+    if (sent_times_.empty() || highest_answered_ <= first_tracked_ || smoothed_rtt_ms_ < 0) return Sent{};
+    Sent &oldest = sent_times_.front();
+    if (now - oldest.at <= loss_limit()) return Sent{};
+    cut_window(first_tracked_, std::min<double>(initial_window, settings_.max_in_flight));
+    Sent lost = oldest;
+    // Counted once: forgotten like the answered ones at the front.
+    oldest.at = Clock::time_point::max();
+    while (!sent_times_.empty() && sent_times_.front().at == Clock::time_point::max()) {
+        sent_times_.pop_front();
+        ++first_tracked_;
     }
-    return Sent{};
+    return lost;
 }
 
 void Resolver::send_copy(const Sent &lost) {
@@ -858,18 +896,44 @@ void Resolver::apply_interrupts() {
     std::uint64_t now = interrupts_.load();
     if (now == interrupts_applied_) return;
     interrupts_applied_ = now;
-    std::vector<std::pair<std::uint32_t, std::uint64_t>> canceled; // (request id, serial), delivered in id order
+    // (request id, serial or queue index, queued?), delivered in id order
+    std::vector<std::tuple<std::uint32_t, std::uint64_t, bool>> canceled;
     for (const auto &[serial, request] : requests_)
-        if (request->interrupt_generation < now) canceled.emplace_back(request->result.request_id, serial);
+        if (request->interrupt_generation < now) canceled.emplace_back(request->result.request_id, serial, false);
+    for (std::size_t i = 0; i < queued_.size(); ++i)
+        if (!queued_[i].done && queued_[i].interrupt_generation < now) canceled.emplace_back(queued_[i].request_id, i, true);
     std::sort(canceled.begin(), canceled.end());
-    for (const auto &[id, serial] : canceled) {
-        Request &request = *requests_.at(serial);
+    for (const auto &[id, where, queued] : canceled) {
+        if (queued) {
+            Pending &pending = queued_[where];
+            finish_queued(pending, INETKIT_ERROR_CANCELED, pending.domain + ": canceled by MxInterrupt");
+            continue;
+        }
+        Request &request = *requests_.at(where);
         finish(request, INETKIT_ERROR_CANCELED, request.result.domain + ": canceled by MxInterrupt");
     }
 }
 
 void Resolver::expire_deadlines() {
     Clock::time_point now = Clock::now();
+    auto expire = [&](Pending &pending) {
+        finish_queued(pending, INETKIT_ERROR_TRY_AGAIN, pending.domain + ": no answer from " + servers_text_ + " within " +
+                                                            std::to_string(millis_between(pending.started, pending.deadline)) + " ms");
+    };
+    if (queued_in_order_) { // the usual case: one timeout for all, so the oldest expire first
+        while (!queued_.empty() && (queued_.front().done || queued_.front().deadline <= now)) {
+            if (!queued_.front().done) expire(queued_.front());
+            pop_queued();
+        }
+    } else if (!queued_.empty() && queued_earliest_ <= now) {
+        Clock::time_point earliest = Clock::time_point::max();
+        for (Pending &pending : queued_) {
+            if (pending.done) continue;
+            if (pending.deadline <= now) expire(pending);
+            else earliest = std::min(earliest, pending.deadline);
+        }
+        queued_earliest_ = earliest;
+    }
     while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
         auto [deadline, serial] = *deadlines_.begin();
         Request &request = *requests_.at(serial);
@@ -885,8 +949,13 @@ Milliseconds Resolver::next_timeout() {
         if (ares_timeout(channel_, nullptr, &tv))
             next = Milliseconds(static_cast<long long>(tv.tv_sec) * 1000 + (tv.tv_usec + 999) / 1000);
     }
-    if (!deadlines_.empty()) {
-        auto left = std::chrono::duration_cast<Milliseconds>(deadlines_.begin()->first - Clock::now());
+    Clock::time_point first = deadlines_.empty() ? Clock::time_point::max() : deadlines_.begin()->first;
+    if (!sent_times_.empty() && sent_times_.front().at != Clock::time_point::max() && highest_answered_ > first_tracked_ &&
+        smoothed_rtt_ms_ >= 0)
+        first = std::min(first, sent_times_.front().at + loss_limit()); // take_lost's moment
+    if (!queued_.empty()) first = std::min(first, queued_in_order_ ? queued_.front().deadline : queued_earliest_);
+    if (first != Clock::time_point::max()) {
+        auto left = std::chrono::duration_cast<Milliseconds>(first - Clock::now());
         next = std::min(next, std::max(left + Milliseconds(1), Milliseconds(0)));
     }
     return next;
@@ -895,7 +964,7 @@ Milliseconds Resolver::next_timeout() {
 void Resolver::arm_timer() {
     if (!descriptor_shared_) return;
     bool due_now = !finished_.empty() || !answers_.empty() || starved_ > 0;
-    Milliseconds next = due_now ? Milliseconds(0) : requests_.empty() ? Milliseconds::max() : next_timeout();
+    Milliseconds next = due_now ? Milliseconds(0) : pending() == 0 ? Milliseconds::max() : next_timeout();
     Clock::time_point target = next == Milliseconds::max() ? Clock::time_point::max() : Clock::now() + next;
     // Setting a timer costs a system call per API call (it dominated a bulk
     // profile); skip it when the armed one already wakes the caller at most
@@ -967,6 +1036,15 @@ void Resolver::poll(Milliseconds wait) {
         }
     }
     if (aborted_.load()) fail(INETKIT_ERROR_CANCELED, "the resolver was destroyed");
+    // Losses among the last queries of a burst: no later answer comes to
+    // notice them, so the poll's timeout does (next_timeout).
+    for (Sent lost = take_lost(Clock::now()); lost.serial != 0; lost = take_lost(Clock::now())) {
+        try {
+            send_copy(lost);
+        } catch (const Error &) {
+            break; // c-ares still retries the first query
+        }
+    }
     apply_interrupts();
     expire_deadlines();
     start_queued();

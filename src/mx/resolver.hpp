@@ -81,7 +81,7 @@ public:
     // timer, processes answers, expires deadlines, starts queued requests.
     void poll(Milliseconds wait);
     // Requests not yet finished (queued or on the wire).
-    std::size_t pending() const noexcept { return requests_.size(); }
+    std::size_t pending() const noexcept { return requests_.size() + queued_live_; }
     bool is_pending(std::uint32_t request_id) const;
     // Finished results, oldest first; the caller takes them.
     std::deque<Result> &finished() noexcept { return finished_; }
@@ -157,6 +157,9 @@ private:
     // Returns a query that seems lost (serial 0: none).
     Sent adapt_window(const Query &query, int status, int timeouts) noexcept;
     void send_copy(const Sent &lost);
+    // The oldest query still out if it seems lost (then the window is cut), else serial 0.
+    Sent take_lost(Clock::time_point now) noexcept;
+    Milliseconds loss_limit() const noexcept;
     void cut_window(std::uint64_t sent, double floor) noexcept;
     void reset_window() noexcept {
         window_ = initial_window;
@@ -165,6 +168,7 @@ private:
         sent_times_.clear();
         first_tracked_ = sends_ + 1;
         smoothed_rtt_ms_ = -1;
+        highest_answered_ = 0;
     }
     std::string failure_text(int status) const;
     ErrorCode failure_code(int status) const;
@@ -183,7 +187,20 @@ private:
     std::uint32_t next_request_id_ = 1;
     std::uint64_t next_serial_ = 1;
     std::unordered_map<std::uint64_t, std::unique_ptr<Request>> requests_; // by serial
-    std::deque<std::uint64_t> queued_;                                     // serials waiting for the window
+    // A request waiting for the window; it becomes a Request when sent.
+    struct Pending {
+        std::uint32_t request_id;
+        std::uint64_t interrupt_generation;
+        Clock::time_point started, deadline;
+        std::string domain;
+        bool done = false; // finished while queued (canceled, expired); dropped when it reaches the front
+    };
+    std::deque<Pending> queued_;
+    std::size_t queued_live_ = 0;     // entries of queued_ not done
+    bool queued_in_order_ = true;     // their deadlines never decrease from front to back
+    Clock::time_point queued_earliest_ = Clock::time_point::max(); // a lower bound of their deadlines
+    void pop_queued() noexcept;
+    void finish_queued(Pending &pending, ErrorCode error, std::string message);
     std::size_t on_wire_ = 0; // requests with a query on the wire
     // The window grows while answers come back at the first try and halves
     // when one had to be sent again (AIMD, as TCP's congestion window): a
@@ -200,6 +217,7 @@ private:
     std::deque<Sent> sent_times_; // queries first_tracked_.. in the order sent
     std::uint64_t first_tracked_ = 1;
     double smoothed_rtt_ms_ = -1;    // of clean answers; -1: none yet
+    std::uint64_t highest_answered_ = 0; // the latest query sent that was answered
     bool refilling_ = false;         // inside start_queued
     std::set<std::pair<Clock::time_point, std::uint64_t>> deadlines_;
     std::deque<Result> finished_;
