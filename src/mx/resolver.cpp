@@ -472,11 +472,12 @@ void Resolver::start_queued() {
         request.deadline = next.deadline;
         request.qname = next.domain;
         request.result.request_id = next.request_id;
-        deadlines_.emplace(request.deadline, request.serial);
+        std::pair<Clock::time_point, std::uint64_t> deadline{request.deadline, request.serial};
+        deadlines_.insert(deadline);
         try {
-            requests_.emplace(request.serial, std::move(owned));
+            requests_.emplace(deadline.second, std::move(owned));
         } catch (...) {
-            deadlines_.erase({request.deadline, request.serial});
+            deadlines_.erase(deadline); // request was freed with the node that failed
             throw;
         }
         ++next_serial_;
