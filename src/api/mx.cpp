@@ -50,16 +50,15 @@ template <class Body> DWORD with_resolver(HCLIENT handle, Body &&body, bool wait
     });
 }
 
-template <std::size_t N> void copy_text(char (&target)[N], const std::string &text) {
+template <std::size_t N> void copy_text(char (&target)[N], std::string_view text) {
     std::size_t n = std::min(text.size(), N - 1);
     std::memcpy(target, text.data(), n);
     target[n] = '\0';
 }
 
-MXRECORD record_of(const mx::Result &result, std::size_t index) {
+// Fills a zeroed record (dwSize is the caller's).
+void fill_record(MXRECORD &record, const mx::Result &result, std::size_t index) {
     const mx::Exchanger &exchanger = result.exchangers[index];
-    MXRECORD record{};
-    record.dwSize = sizeof record;
     record.dwRequestId = result.request_id;
     record.dwIndex = static_cast<DWORD>(index);
     record.dwCount = static_cast<DWORD>(result.exchangers.size());
@@ -72,6 +71,12 @@ MXRECORD record_of(const mx::Result &result, std::size_t index) {
     copy_text(record.szDomain, result.domain);
     copy_text(record.szMailServer, exchanger.name);
     copy_text(record.szDescription, mx::rcode_text(result.status_code));
+}
+
+MXRECORD record_of(const mx::Result &result, std::size_t index) {
+    MXRECORD record{};
+    record.dwSize = sizeof record;
+    fill_record(record, result, index);
     return record;
 }
 
@@ -144,14 +149,15 @@ Clock::time_point end_after(DWORD milliseconds) {
     return milliseconds == MX_WAIT_INFINITE ? Clock::time_point::max() : Clock::now() + Milliseconds(milliseconds);
 }
 
-std::string address_argument(LPCSTR address) {
+// A view of the caller's string, valid for the call (a copy cost an allocation per MxResolve).
+std::string_view address_argument(LPCSTR address) {
     require_argument(address, "lpszAddress");
     std::size_t length = strnlen(address, 4097);
     if (length > 4096) fail(INETKIT_ERROR_INVALID_PARAMETER, "lpszAddress is longer than 320 bytes");
-    return std::string(address, length);
+    return std::string_view(address, length);
 }
 
-DWORD resolve_blocking(HCLIENT handle, const std::string &input, LPDWORD request_id) {
+DWORD resolve_blocking(HCLIENT handle, std::string_view input, LPDWORD request_id) {
     return with_resolver(handle, [&](MxObject &object) {
         mx::Resolver &resolver = object.resolver;
         if (resolver.pending() > 0)
@@ -230,12 +236,12 @@ DWORD INETKIT_CALL MxResolve(HCLIENT hClient, LPCSTR lpszAddress, LPDWORD lpdwRe
     // handle: its lease does not wait, so a concurrent call makes it BUSY
     // (a call from its own callback is still REENTRANT_CALL, checked first).
     if (static_cast<MxObject &>(*found).timeout_seconds.load() > 0) {
-        std::string input;
+        std::string_view input;
         status = guarded([&] { input = address_argument(lpszAddress); });
         return status != 0 ? status : resolve_blocking(hClient, input, lpdwRequestId);
     }
     return with_resolver(hClient, [&](MxObject &self) {
-        std::string input = address_argument(lpszAddress);
+        std::string_view input = address_argument(lpszAddress);
         const mx::Settings &settings = self.resolver.settings();
         if (settings.timeout_seconds > 0) fail(INETKIT_ERROR_BUSY, "the Timeout changed during the call; try again");
         Milliseconds limit(settings.absolute_timeout_ms ? settings.absolute_timeout_ms : MX_DEFAULT_TIMEOUT * 1000u);
@@ -363,9 +369,7 @@ DWORD INETKIT_CALL MxGetRecord(HCLIENT hClient, DWORD dwIndex, MXRECORD *lpRecor
     return with_resolver(hClient, [&](MxObject &object) {
         prepare_output(lpRecord, "MXRECORD", "lpRecord");
         exchanger_at(object, dwIndex);
-        DWORD size = lpRecord->dwSize;
-        *lpRecord = record_of(*object.current, dwIndex);
-        lpRecord->dwSize = size;
+        fill_record(*lpRecord, *object.current, dwIndex); // in place: prepare_output zeroed it
     });
 }
 

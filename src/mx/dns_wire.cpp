@@ -5,6 +5,8 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <array>
 #include <string>
 #include <utility>
 
@@ -14,6 +16,18 @@ namespace {
 
 constexpr std::size_t header_size = 12;
 constexpr std::size_t max_name_wire = 255; // RFC 1035 section 3.1, the root byte included
+
+// What a byte of a label is written as: itself, or in lower case, for
+// letters, digits, '-' and '_'; 0 for the bytes written as \DDD. A table,
+// as names are most of the work of parsing an answer.
+constexpr std::array<char, 256> presentation = [] {
+    std::array<char, 256> table{};
+    for (int c = 0; c < 256; ++c) {
+        if (c >= 'A' && c <= 'Z') table[c] = static_cast<char>(c - 'A' + 'a');
+        else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_') table[c] = static_cast<char>(c);
+    }
+    return table;
+}();
 
 // Reads one message front to back. at() records what is being read
 // ("answer 3 of 4") so every failure says where the packet went wrong; the
@@ -52,9 +66,7 @@ public:
     }
 
     void need(std::size_t count, const char *what) const {
-        if (count > left())
-            bad(std::string(what) + " runs past the end of the packet (needs " + std::to_string(count) +
-                " bytes at offset " + std::to_string(pos_) + " of " + std::to_string(size_) + ")");
+        if (count > left()) short_of(count, what);
     }
 
     void skip(std::size_t count) { pos_ += count; }
@@ -66,6 +78,17 @@ public:
     // down, so no loop can form and no byte is read twice.
     std::string name() {
         std::string text;
+        name_into(text);
+        return text;
+    }
+
+    // The same into out, whose buffer is reused when it is large enough.
+    void name_into(std::string &out) {
+        // Put together on the stack and copied once: appending to a string
+        // reallocated it several times per name (10% of a bulk run). 253
+        // label bytes, each at most 4 characters (\DDD), plus the dots.
+        char text[4 * max_name_wire];
+        std::size_t length_out = 0;
         std::size_t at = pos_;
         std::size_t lowest = pos_; // start of the run of labels being read
         std::size_t resume = 0;    // where the outer reader continues, once a pointer was taken
@@ -97,19 +120,26 @@ public:
                 ++wire;
                 if (wire > max_name_wire) bad("name longer than 255 bytes");
                 pos_ = jumped ? resume : at + 1;
-                return text;
+                out.assign(text, length_out);
+                return;
             }
             if (at + 1 + length > size_) bad("label runs past the end of the packet at offset " + std::to_string(at));
             wire += 1u + length;
             // The root byte still has to fit.
             if (wire + 1 > max_name_wire) bad("name longer than 255 bytes");
-            if (!text.empty()) text += '.';
-            append_label(text, data_ + at + 1, length);
+            if (length_out != 0) text[length_out++] = '.';
+            length_out += append_label(text + length_out, data_ + at + 1, length);
             at += 1u + length;
         }
     }
 
 private:
+    // Out of line, so the checks that pass (all of them, in a good answer) stay small.
+    [[noreturn]] [[gnu::noinline, gnu::cold]] void short_of(std::size_t count, const char *what) const {
+        bad(std::string(what) + " runs past the end of the packet (needs " + std::to_string(count) + " bytes at offset " +
+            std::to_string(pos_) + " of " + std::to_string(size_) + ")");
+    }
+
     static std::string hex(std::uint8_t byte) {
         const char *digits = "0123456789abcdef";
         return {digits[byte >> 4], digits[byte & 15]};
@@ -117,20 +147,21 @@ private:
 
     // Presentation form (dns_wire.hpp): lower case, and \DDD for any byte that
     // could be mistaken for structure ('.', '\\') or is not plain text.
-    static void append_label(std::string &text, const std::uint8_t *label, std::size_t length) {
+    // Returns the characters written (at most 4 * length).
+    static std::size_t append_label(char *out, const std::uint8_t *label, std::size_t length) {
+        char *start = out;
         for (std::size_t i = 0; i < length; ++i) {
             unsigned char c = label[i];
-            if (c >= 'A' && c <= 'Z') {
-                text += static_cast<char>(c - 'A' + 'a');
-            } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_') {
-                text += static_cast<char>(c);
+            if (char plain = presentation[c]) {
+                *out++ = plain;
             } else {
-                text += '\\';
-                text += static_cast<char>('0' + c / 100);
-                text += static_cast<char>('0' + c / 10 % 10);
-                text += static_cast<char>('0' + c % 10);
+                *out++ = '\\';
+                *out++ = static_cast<char>('0' + c / 100);
+                *out++ = static_cast<char>('0' + c / 10 % 10);
+                *out++ = static_cast<char>('0' + c % 10);
             }
         }
+        return static_cast<std::size_t>(out - start);
     }
 
     const std::uint8_t *data_;
@@ -140,24 +171,27 @@ private:
     unsigned index_ = 0, count_ = 0;
 };
 
-std::string address_text(int family, const std::uint8_t *bytes) {
+void address_text(int family, const std::uint8_t *bytes, std::string &out) {
     char text[INET6_ADDRSTRLEN];
-    if (!inet_ntop(family, bytes, text, sizeof text)) return {}; // cannot fail for 4 or 16 bytes
-    return text;
+    if (!inet_ntop(family, bytes, text, sizeof text)) text[0] = '\0'; // cannot fail for 4 or 16 bytes
+    out.assign(text);
 }
 
 // Reads the RDATA name of an MX, CNAME or NS record, which must end exactly
 // where RDLENGTH says.
-std::string rdata_name(Reader &in, std::size_t end, const char *what) {
-    std::string name = in.name();
+void rdata_name(Reader &in, std::size_t end, const char *what, std::string &out) {
+    in.name_into(out);
     if (in.pos() != end)
         in.bad(std::string(what) + (in.pos() > end ? " runs past" : " ends before") + " RDLENGTH");
-    return name;
 }
 
-// Reads one resource record; returns false for a type that is checked and skipped.
+// Reads one resource record into out (every field set, its strings' buffers
+// reused); returns false for a type that is checked and skipped.
 bool record(Reader &in, Record &out) {
-    out.owner = in.name();
+    in.name_into(out.owner);
+    out.preference = 0;
+    out.target.clear();
+    out.address.clear();
     in.need(10, "record header");
     out.type = in.u16();
     out.klass = in.u16();
@@ -173,25 +207,26 @@ bool record(Reader &in, Record &out) {
         if (rdlength != want)
             in.bad(std::string(out.type == A ? "A" : "AAAA") + " record with RDLENGTH " + std::to_string(rdlength) +
                    " instead of " + std::to_string(want));
-        out.address = address_text(out.type == A ? AF_INET : AF_INET6, in.here());
+        address_text(out.type == A ? AF_INET : AF_INET6, in.here(), out.address);
         in.skip(rdlength);
         return true;
     }
     case MX:
         if (rdlength < 3) in.bad("MX record with RDLENGTH " + std::to_string(rdlength) + ", too short for one");
         out.preference = in.u16();
-        out.target = rdata_name(in, end, "MX exchange");
+        rdata_name(in, end, "MX exchange", out.target);
         return true;
     case CNAME:
-        out.target = rdata_name(in, end, "CNAME target");
+        rdata_name(in, end, "CNAME target", out.target);
         return true;
     case NS:
-        out.target = rdata_name(in, end, "NS name");
+        rdata_name(in, end, "NS name", out.target);
         return true;
     case SOA: {
         // Two names and five 32-bit numbers; only the shape is checked.
-        in.name();
-        in.name();
+        in.name_into(out.target);
+        in.name_into(out.target);
+        out.target.clear();
         if (in.pos() > end || end - in.pos() != 20) in.bad("SOA record whose RDATA does not match RDLENGTH");
         in.skip(20);
         return true;
@@ -206,23 +241,31 @@ bool record(Reader &in, Record &out) {
 }
 
 void section(Reader &in, std::uint16_t count, const char *name, std::vector<Record> &out) {
-    // The count only bounds the loop: a record is stored after it was read.
+    // The count only bounds the loop: a slot is added only when a record is
+    // read into it. Slots left from the previous message are reused.
+    std::size_t kept = 0;
     for (unsigned i = 1; i <= count; ++i) {
         in.at(name, i, count);
-        Record rr;
-        if (record(in, rr)) out.push_back(std::move(rr));
+        if (kept == out.size()) out.emplace_back();
+        if (record(in, out[kept])) ++kept;
     }
+    out.resize(kept);
 }
 
 } // namespace
 
 Message parse(const std::uint8_t *data, std::size_t size) {
+    Message message;
+    parse(data, size, message);
+    return message;
+}
+
+void parse(const std::uint8_t *data, std::size_t size, Message &message) {
     if (!data) size = 0;
     Reader in(data, size);
     if (size < header_size)
         in.bad("the packet has " + std::to_string(size) + " bytes, fewer than the 12-byte header");
 
-    Message message;
     message.id = in.u16();
     std::uint16_t flags = in.u16();
     message.response = (flags & 0x8000) != 0;
@@ -239,7 +282,7 @@ Message parse(const std::uint8_t *data, std::size_t size) {
     if (qdcount != 1) in.bad("QDCOUNT is " + std::to_string(qdcount) + ", not 1");
 
     in.at("question");
-    message.question_name = in.name();
+    in.name_into(message.question_name);
     in.need(4, "question type and class");
     message.question_type = in.u16();
     message.question_class = in.u16();
@@ -252,7 +295,6 @@ Message parse(const std::uint8_t *data, std::size_t size) {
         in.at("end of packet");
         in.bad(std::to_string(in.left()) + (in.left() == 1 ? " byte" : " bytes") + " left after the last record");
     }
-    return message;
 }
 
 } // namespace inetkit::mx::wire

@@ -58,5 +58,9 @@ struct Message {
 // Counts are never trusted for allocation: ANCOUNT 65535 with one record in
 // the packet fails at the second record.
 Message parse(const std::uint8_t *data, std::size_t size);
+// The same into message, reusing its vectors and strings (a resolver parses
+// thousands of answers a second; this saves most allocations). Every field is
+// set; after a throw its content is unspecified.
+void parse(const std::uint8_t *data, std::size_t size, Message &message);
 
 } // namespace inetkit::mx::wire

@@ -7,12 +7,13 @@
 namespace inetkit::mx {
 
 std::string chase(const wire::Message &message, std::string name, bool *alias, bool *loop) {
-    std::vector<std::string> seen{name};
+    std::vector<std::string> seen; // filled once the chain moves: most answers have no CNAME
     for (;;) {
         auto cname = std::find_if(message.answers.begin(), message.answers.end(), [&](const wire::Record &record) {
             return record.type == wire::CNAME && record.klass == wire::class_in && record.owner == name;
         });
         if (cname == message.answers.end()) return name;
+        if (seen.empty()) seen.push_back(name);
         name = cname->target;
         *alias = true;
         if (seen.size() > 16 || std::find(seen.begin(), seen.end(), name) != seen.end()) {
@@ -26,14 +27,19 @@ std::string chase(const wire::Message &message, std::string name, bool *alias, b
 Exchangers order_exchangers(const std::vector<wire::Record> &answers, const std::string &name, std::uint32_t max_records,
                             std::mt19937_64 *shuffle) {
     Exchangers found;
-    std::vector<const wire::Record *> records;
+    auto is_mx = [&](const wire::Record &record) {
+        return record.type == wire::MX && record.klass == wire::class_in && record.owner == name;
+    };
+    const wire::Record *first = nullptr;
     for (const wire::Record &record : answers)
-        if (record.type == wire::MX && record.klass == wire::class_in && record.owner == name) records.push_back(&record);
-    found.records = records.size();
+        if (is_mx(record) && found.records++ == 0) first = &record;
     // RFC 7505: a null MX alone means no mail; mixed with others it is just an invalid record.
-    found.null_mx = records.size() == 1 && records.front()->target.empty();
+    found.null_mx = found.records == 1 && first->target.empty();
     std::vector<Exchanger> &exchangers = found.list;
-    for (const wire::Record *record : records) {
+    exchangers.reserve(found.records);
+    for (const wire::Record &each : answers) {
+        if (!is_mx(each)) continue;
+        const wire::Record *record = &each;
         if (!is_host_name(record->target)) {
             if (found.first_invalid.empty()) found.first_invalid = record->target.empty() ? "." : record->target;
             found.dropped = true;
@@ -50,8 +56,15 @@ Exchangers order_exchangers(const std::vector<wire::Record> &answers, const std:
     // order the server listed the records in.
     std::sort(exchangers.begin(), exchangers.end(), [](const Exchanger &a, const Exchanger &b) { return a.name < b.name; });
     if (shuffle) std::shuffle(exchangers.begin(), exchangers.end(), *shuffle);
-    std::stable_sort(exchangers.begin(), exchangers.end(),
-                     [](const Exchanger &a, const Exchanger &b) { return a.preference < b.preference; });
+    auto by_preference = [](const Exchanger &a, const Exchanger &b) { return a.preference < b.preference; };
+    if (exchangers.size() <= 16) {
+        // Insertion sort: stable, and no buffer to allocate as stable_sort does.
+        for (std::size_t i = 1; i < exchangers.size(); ++i)
+            for (std::size_t j = i; j > 0 && by_preference(exchangers[j], exchangers[j - 1]); --j)
+                std::swap(exchangers[j], exchangers[j - 1]);
+    } else {
+        std::stable_sort(exchangers.begin(), exchangers.end(), by_preference);
+    }
     if (exchangers.size() > max_records) {
         exchangers.resize(max_records);
         found.dropped = true;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "core/error.hpp"
+#include "mx/dns_wire.hpp"
 #include "mx/exchangers.hpp"
 #include "mx/settings.hpp"
 
@@ -80,17 +81,23 @@ public:
     // timer, processes answers, expires deadlines, starts queued requests.
     void poll(Milliseconds wait);
     // Requests not yet finished (queued or on the wire).
-    std::size_t pending() const noexcept { return requests_.size(); }
+    std::size_t pending() const noexcept { return requests_.size() + queued_live_; }
     bool is_pending(std::uint32_t request_id) const;
     // Finished results, oldest first; the caller takes them.
     std::deque<Result> &finished() noexcept { return finished_; }
     // Until the next timed work (a retry, a deadline); Milliseconds::max() if none.
     Milliseconds next_timeout();
-    // A descriptor readable whenever poll(0) has work (epoll set).
-    int event_descriptor() const noexcept { return epoll_fd_; }
+    // A descriptor readable whenever poll(0) has work (epoll set). From the
+    // first call on, arm_timer keeps its timer set.
+    int event_descriptor() noexcept {
+        descriptor_shared_ = true;
+        return epoll_fd_;
+    }
     // Sets the descriptor's timer for an outside event loop: due now while
     // finished results wait to be taken, else at the next timed work. Called
-    // when an API call returns (inside poll the timer is only drained).
+    // when an API call returns (inside poll the timer is only drained). Does
+    // nothing until event_descriptor() was asked for: poll computes its own
+    // timeout, and the system call cost 6% of a bulk run.
     void arm_timer();
 
     std::uint32_t next_request_id() const noexcept { return next_request_id_; }
@@ -108,13 +115,18 @@ public:
     // c-ares plumbing (public for the C callbacks in resolver.cpp).
     struct Query;
     struct Answer;
-    void on_answer(Query *query, int status, const unsigned char *data, int length);
+    void on_answer(Query *query, int status, int timeouts, const unsigned char *data, int length);
     void on_socket_state(int fd, bool read, bool write) noexcept;
     void note_socket_error(int error) noexcept { last_socket_error_ = error; }
     int bind_socket(int fd, int family) noexcept; // LocalHost / LocalPort; 0 or an errno
     void note_received(int fd, const sockaddr *from) noexcept;
     char current_server_[64] = "";         // the server of the answer being handled
     bool current_over_tcp_ = false;        // whether that answer came over TCP
+    // The UDP source current_server_ was last written for: formatting it cost
+    // 7% of a bulk run, and every answer comes from the same few servers.
+    std::array<unsigned char, 28> last_from_{}; // a sockaddr_in or sockaddr_in6
+    std::size_t last_from_size_ = 0;
+    char last_from_text_[64] = "";
 
 private:
     struct Request;
@@ -134,6 +146,31 @@ private:
     void apply_interrupts();
     void expire_deadlines();
     void start_queued();
+    // The adaptive window: how many requests may be on the wire now (at most MaxInFlight).
+    std::size_t window() const noexcept;
+    // A query sent and not yet answered (at: max() once answered or given up).
+    struct Sent {
+        Clock::time_point at;
+        std::uint64_t serial = 0; // its request
+        std::uint32_t step = 0;   // its request's mx_step then
+        bool mx = false;
+    };
+    // Returns a query that seems lost (serial 0: none).
+    Sent adapt_window(const Query &query, int status, int timeouts) noexcept;
+    void send_copy(const Sent &lost);
+    // The oldest query still out if it seems lost (then the window is cut), else serial 0.
+    Sent take_lost(Clock::time_point now) noexcept;
+    Milliseconds loss_limit() const noexcept;
+    void cut_window(std::uint64_t sent, double floor) noexcept;
+    void reset_window() noexcept {
+        window_ = initial_window;
+        slow_start_limit_ = initial_slow_start_limit;
+        recovery_point_ = sends_;
+        sent_times_.clear();
+        first_tracked_ = sends_ + 1;
+        smoothed_rtt_ms_ = -1;
+        highest_answered_ = 0;
+    }
     std::string failure_text(int status) const;
     ErrorCode failure_code(int status) const;
 
@@ -145,15 +182,48 @@ private:
     int wake_fd_ = -1;  // eventfd: interrupt / abort
     int timer_fd_ = -1; // timerfd: the next timed work, for event loops
     Clock::time_point timer_armed_for_ = Clock::time_point::max(); // max: disarmed
+    bool descriptor_shared_ = false; // an outside event loop may be polling epoll_fd_
 
     std::uint32_t next_request_id_ = 1;
     std::uint64_t next_serial_ = 1;
     std::unordered_map<std::uint64_t, std::unique_ptr<Request>> requests_; // by serial
-    std::deque<std::uint64_t> queued_;                                     // serials waiting for the window
-    std::size_t on_wire_ = 0;
+    // A request waiting for the window; it becomes a Request when sent.
+    struct Pending {
+        std::uint32_t request_id;
+        std::uint64_t interrupt_generation;
+        Clock::time_point started, deadline;
+        std::string domain;
+        bool done = false; // finished while queued (canceled, expired); dropped when it reaches the front
+    };
+    std::deque<Pending> queued_;
+    std::size_t queued_live_ = 0;     // entries of queued_ not done
+    bool queued_in_order_ = true;     // their deadlines never decrease from front to back
+    Clock::time_point queued_earliest_ = Clock::time_point::max(); // a lower bound of their deadlines
+    void pop_queued() noexcept;
+    void finish_queued(Pending &pending, ErrorCode error, std::string message);
+    std::size_t on_wire_ = 0; // requests with a query on the wire
+    // The window grows while answers come back at the first try and halves
+    // when one had to be sent again (AIMD, as TCP's congestion window): a
+    // server's UDP buffer overflows when too many queries arrive at once.
+    static constexpr double initial_window = 16;
+    // Slow start stops here: Linux's default receive buffer (212,992 bytes)
+    // holds about 270 small datagrams, so a server's socket can overflow
+    // beyond it. Above it the window grows by one per round trip.
+    static constexpr double initial_slow_start_limit = 128;
+    double window_ = initial_window;
+    double slow_start_limit_ = initial_slow_start_limit; // below it the window grows by one per answer
+    std::uint64_t sends_ = 0;        // queries sent so far
+    std::uint64_t recovery_point_ = 0; // sends_ at the last cut
+    std::deque<Sent> sent_times_; // queries first_tracked_.. in the order sent
+    std::uint64_t first_tracked_ = 1;
+    double smoothed_rtt_ms_ = -1;    // of clean answers; -1: none yet
+    std::uint64_t highest_answered_ = 0; // the latest query sent that was answered
+    bool refilling_ = false;         // inside start_queued
     std::set<std::pair<Clock::time_point, std::uint64_t>> deadlines_;
     std::deque<Result> finished_;
     std::vector<Answer> answers_; // collected by the c-ares callback, handled after processing
+    std::vector<Answer> batch_;   // the answers being handled
+    wire::Message scratch_;       // the answer being handled; its buffers are reused from one to the next
     std::mt19937_64 shuffle_;
     std::array<unsigned short, 256> random_ids_{}; // query ids from the CSPRNG, used in order
     std::size_t random_ids_used_ = 256;

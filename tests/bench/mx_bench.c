@@ -72,11 +72,12 @@ static struct {
     const char *knotd;
     const char *adnshost;
     int keep;
-} opt = {10000, 3, 0, PYTHON_DEFAULT, NULL, NULL, NULL, NULL, 0};
+    int scale; /* --scale: time against the number of names instead of one table */
+} opt = {10000, 3, 0, PYTHON_DEFAULT, NULL, NULL, NULL, NULL, 0, 0};
 
 static void usage(FILE *f) {
     fprintf(f,
-            "usage: mx_bench [--domains N] [--runs N] [--quick] [--port N] [--knotd PATH]\n"
+            "usage: mx_bench [--domains N] [--runs N] [--quick] [--scale] [--port N] [--knotd PATH]\n"
             "                [--cares-ref PATH] [--python PATH] [--script PATH]\n"
             "                [--adnshost PATH] [--keep] [--help]\n"
             "\n"
@@ -87,7 +88,10 @@ static void usage(FILE *f) {
             "  --domains N    names in the zone, each looked up once per run (default 10000,\n"
             "                 at most %u)\n"
             "  --runs N       repetitions; the median is shown (default 3, at most %d)\n"
-            "  --quick        --domains 500 --runs 1 (a smoke test of every contender)\n"
+            "  --quick        --domains 2000 --runs 1 (a smoke test of every contender)\n"
+            "  --scale        how time grows with the number of names: inetkit and c-ares\n"
+            "                 at 100, 1,000, 10,000 and 100,000 names (up to --domains,\n"
+            "                 default then 100,000), one table of medians\n"
             "  --port N       Knot's port on 127.0.0.1 (default: a free one). adnshost only\n"
             "                 runs with 53; run-mx-bench.sh runs everything in a network\n"
             "                 namespace of its own where 53 is free\n"
@@ -336,7 +340,7 @@ static int child_main(int argc, char **argv) {
     DWORD first = 0;
     MxGetRequestId(h, &first);
     size_t correct = 0, failed = 0;
-    double t0 = now_s();
+    double t0 = now_s(), t_submitted = t0;
     if (!async) {
         for (size_t i = 0; i < count; i++) {
             rc = MxResolve(h, names[i], NULL);
@@ -359,6 +363,7 @@ static int child_main(int argc, char **argv) {
             } else
                 submitted++;
         }
+        t_submitted = now_s();
         for (;;) {
             DWORD id = 0, error = 0;
             rc = MxGetNextResult(h, 30000, &id, &error);
@@ -382,6 +387,8 @@ static int child_main(int argc, char **argv) {
             child_wrong("-", "%zu results for %zu requests", collected, submitted);
     }
     double secs = now_s() - t0;
+    if (async)
+        fprintf(stderr, "mx_bench child: submitting took %.6f s of %.6f s\n", t_submitted - t0, secs);
     MxDestroy(h);
     MxUninitialize();
     printf("RESULT total=%zu correct=%zu failed=%zu secs=%.6f\n", count, correct, failed, secs);
@@ -712,21 +719,25 @@ struct contender {
     char err[320];         /* the first failure */
     int in_process;        /* secs is the program's own timing */
     long drops;            /* UDP receive-buffer drops during a run, the most of the runs */
+    int window;            /* inetkit's MaxInFlight; 0: WINDOW */
+    int scaled;            /* also measured by --scale */
 };
 
-#define CONTENDER(tool_, mode_, kind_, arg_, tag_, in_process_)                                              \
-    { .tool = tool_, .mode = mode_, .kind = kind_, .arg = arg_, .tag = tag_, .available = 1, .in_process = in_process_ }
+#define CONTENDER(tool_, mode_, kind_, arg_, tag_, in_process_, ...)                                         \
+    { .tool = tool_, .mode = mode_, .kind = kind_, .arg = arg_, .tag = tag_, .available = 1, .in_process = in_process_, \
+      __VA_ARGS__ }
 static struct contender g_c[] = {
-    CONTENDER("inetkit", "sync, one at a time", K_SELF, "inetkit-sync", "inetkit-sync", 1),
-    CONTENDER("inetkit", "async, 64 in flight", K_SELF, "inetkit-async", "inetkit-async", 1),
-    CONTENDER("c-ares", "64 in flight (reference)", K_CARES, "64", "cares-64", 1),
-    CONTENDER("c-ares", "one at a time", K_CARES, "1", "cares-1", 1),
+    CONTENDER("inetkit", "sync, one at a time", K_SELF, "inetkit-sync", "inetkit-sync", 1, .scaled = 1),
+    CONTENDER("inetkit", "async, 64 in flight", K_SELF, "inetkit-async", "inetkit-async", 1, .scaled = 1),
+    CONTENDER("inetkit", "async, MaxInFlight 4096", K_SELF, "inetkit-async", "inetkit-async-4096", 1, .window = 4096),
+    CONTENDER("c-ares", "64 in flight (reference)", K_CARES, "64", "cares-64", 1, .scaled = 1),
+    CONTENDER("c-ares", "one at a time", K_CARES, "1", "cares-1", 1, .scaled = 1),
     CONTENDER("adnshost", "-f co-process, 64 in flight", K_ADNS, NULL, "adnshost", 0),
     CONTENDER("dnspython", "sync, one at a time", K_PYTHON, "sync", "dnspython-sync", 1),
     CONTENDER("dnspython", "asyncio, 64 in flight", K_PYTHON, "asyncio", "dnspython-asyncio", 1),
 };
 #define NCONT ((int)(sizeof g_c / sizeof g_c[0]))
-#define REFERENCE 2 /* c-ares, 64 in flight */
+#define REFERENCE 3 /* c-ares, 64 in flight */
 
 static char g_adnshost[PATH_MAX], g_python[PATH_MAX], g_cares[PATH_MAX], g_script[PATH_MAX];
 static char g_server[64];
@@ -950,7 +961,7 @@ static void run_contender(struct contender *c, int run) {
     path_in(out, name);
     snprintf(name, sizeof name, "err-%s.txt", c->tag);
     path_in(err, name);
-    snprintf(window, sizeof window, "%d", WINDOW);
+    snprintf(window, sizeof window, "%d", c->window ? c->window : WINDOW);
     snprintf(port, sizeof port, "%u", opt.port);
     char *argv[24];
     int a = 0;
@@ -1118,9 +1129,109 @@ static void version_of(char *const argv[], char *out, size_t size) {
         out[0] = 0;
 }
 
+static void reset_stats(struct contender *c) {
+    c->n = 0;
+    c->rss_kb = 0;
+    c->correct_min = 0;
+    c->failed = 0;
+    c->err[0] = 0;
+    c->drops = 0;
+}
+
+/* --scale: the same zone (opt.domains names), asked for its first 100, 1,000,
+   10,000 ... names of the shuffled order, by the contenders marked scaled. */
+static int scale_main(const char *v_ik, const char *v_cares, const char *v_knot) {
+    unsigned zone = opt.domains;
+    unsigned sizes[8];
+    int nsizes = 0;
+    for (unsigned n = 100; n < zone && nsizes < 7; n *= 10)
+        sizes[nsizes++] = n;
+    sizes[nsizes++] = zone;
+    size_t count = 0;
+    char **names = read_lines(g_names, &count);
+    if (!names || count != zone)
+        die("%s: cannot read the %u names", g_names, zone);
+    static char full[PATH_MAX];
+    memcpy(full, g_names, sizeof full);
+    double medians[8][NCONT];
+    long drops[8][NCONT];
+    double t_start = now_s();
+    for (int s = 0; s < nsizes; s++) {
+        char file[64];
+        snprintf(file, sizeof file, "names-%u.txt", sizes[s]);
+        path_in(g_names, file);
+        FILE *f = fopen(g_names, "w");
+        if (!f)
+            die("%s: %s", g_names, strerror(errno));
+        for (unsigned i = 0; i < sizes[s]; i++)
+            fprintf(f, "%s\n", names[i]);
+        if (fclose(f) != 0)
+            die("%s: %s", g_names, strerror(errno));
+        opt.domains = sizes[s];
+        for (int c = 0; c < NCONT; c++)
+            reset_stats(&g_c[c]);
+        for (int run = 0; run < opt.runs; run++) {
+            fprintf(stderr, "mx_bench: %u names, run %d of %d\n", sizes[s], run + 1, opt.runs);
+            for (int k = 0; k < NCONT; k++) {
+                struct contender *c = &g_c[(k + run) % NCONT];
+                if (c->available && c->scaled)
+                    run_contender(c, run);
+            }
+        }
+        for (int c = 0; c < NCONT; c++) {
+            medians[s][c] = g_c[c].n == opt.runs ? median(g_c[c].secs, g_c[c].n) : -1;
+            drops[s][c] = g_c[c].drops;
+        }
+    }
+    double t_end = now_s();
+    memcpy(g_names, full, sizeof full);
+    for (size_t i = 0; i < count; i++)
+        free(names[i]);
+    free(names);
+
+    printf("\nMX lookups against the number of names: the first N names (shuffled order) of a zone\n"
+           "of %u (d<i>." ZONE ", 2 MX records each); seconds from the first query to the last\n"
+           "answer, median of %d run%s; in brackets that time per 1,000 names (ms).\n"
+           "  server: %s on %s\n  inetkit: %s\n  peer: cares_ref on %s\n\n",
+           zone, opt.runs, opt.runs == 1 ? "" : "s", v_knot[0] ? v_knot : "knotd", g_server, v_ik, v_cares);
+    printf("  %8s", "names");
+    for (int c = 0; c < NCONT; c++)
+        if (g_c[c].scaled)
+            printf("  %-22.22s", g_c[c].mode);
+    printf("  %s\n", "async / c-ares 64, sync / c-ares 1 [1]");
+    printf("  %8s", "");
+    for (int c = 0; c < NCONT; c++)
+        if (g_c[c].scaled)
+            printf("  %-22s", g_c[c].tool);
+    printf("\n");
+    for (int s = 0; s < nsizes; s++) {
+        printf("  %8u", sizes[s]);
+        for (int c = 0; c < NCONT; c++) {
+            if (!g_c[c].scaled)
+                continue;
+            char cell[64];
+            if (medians[s][c] < 0)
+                snprintf(cell, sizeof cell, "FAILED");
+            else
+                snprintf(cell, sizeof cell, "%.4f (%.2f)%s", medians[s][c], medians[s][c] * 1e6 / sizes[s],
+                         drops[s][c] ? " drops" : "");
+            printf("  %-22s", cell);
+        }
+        double a = medians[s][1], r64 = medians[s][REFERENCE], sy = medians[s][0], r1 = medians[s][REFERENCE + 1];
+        if (a > 0 && r64 > 0 && sy > 0 && r1 > 0)
+            printf("  %.2f, %.2f", r64 / a, r1 / sy);
+        printf("\n");
+    }
+    printf("\n  [1] the c-ares time divided by inetkit's: above 1 inetkit is faster.\n"
+           "  measured in %.0f s\n",
+           t_end - t_start);
+    return g_failed ? 1 : 0;
+}
+
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "--child") == 0)
         return child_main(argc, argv);
+    int domains_given = 0;
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -1130,6 +1241,7 @@ int main(int argc, char **argv) {
             usage(stdout);
             return 0;
         } else if (!strcmp(a, "--domains") && val) {
+            domains_given = 1;
             if (!parse_count(val, MAX_DOMAINS, &opt.domains) || opt.domains < 1) {
                 fprintf(stderr, "mx_bench: --domains must be 1-%u\n", MAX_DOMAINS);
                 return 2;
@@ -1143,8 +1255,10 @@ int main(int argc, char **argv) {
             opt.runs = (int)v;
             i++;
         } else if (!strcmp(a, "--quick")) {
-            opt.domains = 500;
+            opt.domains = 2000;
             opt.runs = 1;
+        } else if (!strcmp(a, "--scale")) {
+            opt.scale = 1;
         } else if (!strcmp(a, "--port") && val) {
             if (!parse_count(val, 65535, &opt.port)) {
                 fprintf(stderr, "mx_bench: --port must be 0-65535\n");
@@ -1174,6 +1288,9 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
+
+    if (opt.scale && !domains_given)
+        opt.domains = MAX_DOMAINS;
 
     /* The programs. */
     static char knotd[PATH_MAX];
@@ -1275,6 +1392,9 @@ int main(int argc, char **argv) {
             MxDestroy(h);
         MxUninitialize();
     }
+
+    if (opt.scale)
+        return scale_main(v_ik, v_cares, v_knot);
 
     double t_start = now_s();
     for (int run = 0; run < opt.runs; run++) {

@@ -15,12 +15,13 @@
 # without adnshost.
 #
 #   tests/bench/run-mx-bench.sh build/default                # 10,000 names, 3 runs
-#   tests/bench/run-mx-bench.sh build/default --quick        # 500 names, 1 run
+#   tests/bench/run-mx-bench.sh build/default --quick        # 2,000 names, 1 run
+#   tests/bench/run-mx-bench.sh build/default --scale        # 100 to 100,000 names: time against count
 #   tests/bench/run-mx-bench.sh build/default --domains 100000 --runs 5
 set -eu
 
 usage() {
-    echo "usage: $0 BUILD_DIR [--no-netns] [--install-peers] [--quick] [--domains N] [--runs N] [--keep]" >&2
+    echo "usage: $0 BUILD_DIR [--no-netns] [--install-peers] [--quick] [--scale] [--domains N] [--runs N] [--keep]" >&2
     echo "       (see: mx_bench --help)" >&2
     exit 2
 }
