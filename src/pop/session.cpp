@@ -26,7 +26,7 @@ constexpr std::size_t max_list_lines = 1000000;
 constexpr std::size_t max_argument = 4096;
 constexpr std::size_t piece = 64 * 1024;       // largest piece handed to a sink
 constexpr std::size_t read_capacity = 256 * 1024; // bytes buffered per socket read while decoding
-constexpr std::size_t pipeline_window = 32;      // commands in flight
+constexpr std::size_t pipeline_window = 64;      // commands in flight (a few hundred bytes of them)
 
 // A server's text for an error message: control characters escaped, cut short.
 std::string printable(std::string_view text, std::size_t limit = 200) {
@@ -815,19 +815,25 @@ void Session::store_many(const std::vector<std::uint32_t> &messages, const std::
     list(); // names and expected sizes
     std::size_t window = use_pipelining() ? pipeline_window : 1;
     std::size_t sent = 0;
-    // Fill the window, then keep it full: one new command per reply read.
-    {
+    // Up to `window` commands, sent together: one write (and one wake-up of
+    // the server) per batch, not per message.
+    auto send_more = [&](std::size_t in_flight, bool pipelined_send) {
         std::vector<std::string> batch;
-        while (sent < messages.size() && batch.size() < window) batch.push_back("RETR " + std::to_string(messages[sent++]));
-        if (!batch.empty()) send_batch(batch);
-    }
+        while (sent < messages.size() && in_flight + batch.size() < window)
+            batch.push_back("RETR " + std::to_string(messages[sent++]));
+        if (!batch.empty()) send_batch(batch, pipelined_send);
+    };
+    send_more(0, false);
     std::optional<Error> first_failure;
     bool pipelined = window > 1;
     for (std::size_t received = 0; received < messages.size() && received < sent; ++received) {
         std::uint32_t message = messages[received];
         Reply reply = read_reply();
-        // Keep the window full; without pipelining the next command waits for this body.
-        if (pipelined && sent < messages.size() && !first_failure) send("RETR " + std::to_string(messages[sent++]), nullptr, true);
+        // Refill once half the window is answered, before this body is read,
+        // so the server never runs dry; without pipelining the next command
+        // waits for this body.
+        std::size_t in_flight = sent - received - 1;
+        if (pipelined && !first_failure && in_flight <= window / 2) send_more(in_flight, true);
         if (!reply.ok) {
             // Keep reading the replies already asked for; report the first failure at the end.
             if (!first_failure)

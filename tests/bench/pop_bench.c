@@ -1737,7 +1737,7 @@ int main(int argc, char **argv) {
     printf("\n"
            "  [1] PopStoreMessages(NULL, 0, DIR) after PopConfig(\"Pipelining=on\"/\"off\"): LIST and UIDL,\n"
            "      then RETR into one file per message, each fsync'ed and renamed into place, and the\n"
-           "      directory fsync'ed after each rename. Pipelined: up to 32 RETR in flight.\n"
+           "      directory fsync'ed after each rename. Pipelined: up to 64 RETR in flight.\n"
            "  [2] PopGetMessageCount, then PopRetrieveMessage for each message, one at a time, to a\n"
            "      callback that only counts the bytes (no pipelining, no disk).\n"
            "  [3] Python's poplib: stat(), then retr(i) for each message (lines held in memory, counted).\n"
