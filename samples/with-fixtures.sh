@@ -63,7 +63,7 @@ start_tls() {
             -cert_chain "$pki/intermediate.pem" -rev -quiet </dev/null >"$WORK/s_server.log" 2>&1 &
         server_pid=$!
         for _ in $(seq 1 100); do
-            if ports_in_use | grep -qx "$port"; then
+            if ports_in_use | grep -x "$port" >/dev/null; then # not -q: with pipefail, an early exit is a SIGPIPE failure
                 # s_server has no PID file: if this script is killed, a watcher stops it.
                 (while kill -0 $$ 2>/dev/null; do sleep 1; done; kill "$server_pid" 2>/dev/null) </dev/null >/dev/null 2>&1 &
                 watcher_pid=$!

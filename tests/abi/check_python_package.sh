@@ -54,7 +54,7 @@ use "$work/bundled" "$work/bundled/inetkit/libinetkit.so*"
 
 use "$work/site" "libinetkit.so*" LD_LIBRARY_PATH="$(dirname "$library")"
 
-if ldconfig -p 2>/dev/null | grep -q libinetkit; then
+if ldconfig -p 2>/dev/null | grep libinetkit >/dev/null; then # not -q: pipefail would see a SIGPIPE
     echo "libinetkit is installed system-wide: the not-found message is not checked"
     exit 0
 fi

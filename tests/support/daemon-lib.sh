@@ -4,9 +4,14 @@
 # Ports in use: TCP listeners and every UDP socket, IPv4 and IPv6, in decimal.
 ports_in_use() {
     {
-        cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk 'NR > 1 && $4 == "0A" { split($2, a, ":"); print a[2] }'
-        cat /proc/net/udp /proc/net/udp6 2>/dev/null | awk 'NR > 1 { split($2, a, ":"); print a[2] }'
-    } | while read -r hex; do [ -n "$hex" ] && echo $((16#$hex)); done
+        # awk reads the files itself, so FNR skips each file's header line; without
+        # IPv6 there is no tcp6/udp6, which must not fail the caller's pipefail.
+        awk 'FNR > 1 && $4 == "0A" { split($2, a, ":"); print a[2] }' /proc/net/tcp /proc/net/tcp6 2>/dev/null || true
+        awk 'FNR > 1 { split($2, a, ":"); print a[2] }' /proc/net/udp /proc/net/udp6 2>/dev/null || true
+    } | while read -r hex; do
+        # An `[ ] &&` as the last command would make the loop, and with pipefail the caller, fail.
+        if [ -n "$hex" ]; then echo $((16#$hex)); fi
+    done
 }
 
 # A port in 20000..59999 free for both TCP and UDP and not in the list given.
