@@ -651,6 +651,10 @@ const std::vector<MessageEntry> &Session::list() {
     }
     if (!list_reply.ok) fail_reply(list_reply, INETKIT_ERROR_SERVER_ERROR, "LIST");
     std::uint32_t count = *highest_;
+    // The count is the server's word (STAT): nothing is allocated for it beyond what a listing may hold.
+    if (count > max_list_lines)
+        fail(INETKIT_ERROR_RESPONSE_TOO_LARGE, "STAT counts " + std::to_string(count) + " messages; a listing holds at most " +
+                                                   std::to_string(max_list_lines));
     std::vector<MessageEntry> entries(count);
     std::vector<bool> listed(count, false);
     uids_ = uid_reply.ok;

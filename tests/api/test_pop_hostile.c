@@ -1174,6 +1174,36 @@ static void test_A15_bad_list_lines(void **state) {
     }
 }
 
+/* X18: a STAT count of four billion: a listing is refused with RESPONSE_TOO_LARGE before
+   anything is allocated for it (the fuzzer found a 190 GB vector), and the session stays usable. */
+static void test_X18_huge_stat_count(void **state) {
+    (void)state;
+    EACH_CHUNKING(c) {
+        ps_script *s = script(c, "X18");
+        script_greeting(s, CAPA_BASIC);
+        script_login(s, CAPA_BASIC);
+        script_stat(s, "+OK 4000000000 1\r\n");
+        ps_expect(s, "LIST\r\n");
+        ps_send(s, "+OK\r\n1 1\r\n.\r\n");
+        ps_expect(s, "UIDL\r\n");
+        ps_send(s, "+OK\r\n1 a\r\n.\r\n");
+        ps_expect(s, "NOOP\r\n");
+        ps_send(s, "+OK\r\n");
+        HCLIENT h = open_logged_in(s);
+        DWORD count = 0;
+        assert_pop_ok(PopGetMessageCount(h, &count, NULL));
+        assert_int_equal(count, 4000000000u);
+        uint64_t heap = heap_in_use();
+        assert_pop_fails(PopListMessages(h, &count), INETKIT_ERROR_RESPONSE_TOO_LARGE);
+        if (heap_in_use() > heap + (16u << 20))
+            fail_msg("%s the refused listing kept %llu bytes", where(), (unsigned long long)(heap_in_use() - heap));
+        assert_pop_ok(PopNoop(h));
+        end_session(s, h);
+        assert_script_ok(s);
+        ps_free(s);
+    }
+}
+
 /* A16 (+X3): UIDL lines with a missing uid, one over 70 characters, bytes outside 0x21-0x7E
    (a space among them), duplicate uids: PROTOCOL; a 70-character uid is fine. */
 static void test_A16_bad_uidl_lines(void **state) {
@@ -2882,6 +2912,7 @@ int main(void) {
         HOSTILE_TEST(test_A14_list_size_over_32_bits),
         HOSTILE_TEST(test_A15_bad_list_lines),
         HOSTILE_TEST(test_A16_bad_uidl_lines),
+        HOSTILE_TEST(test_X18_huge_stat_count),
         HOSTILE_TEST(test_A17_huge_capa),
         HOSTILE_TEST(test_A18_capa_err),
         HOSTILE_TEST(test_A19_pipelining_mismatch),
