@@ -52,6 +52,7 @@ cleanup() {
     rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'exit 143' TERM INT HUP # bash runs no EXIT trap when killed by a signal it does not trap
 
 start_tls() {
     local pki=$WORK/pki port
