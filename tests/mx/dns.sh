@@ -331,6 +331,7 @@ start_knot() {
         pid=$!
         echo "$pid" >"$dir/knot.pid"
         # Up to 10 s for the zone (10,000+ names) to load and be served.
+        state= # set: a knotd that dies at once (it lost the port) must lead to the next attempt, not to set -u
         for _ in $(seq 1 200); do
             alive "$pid" || break
             state=$(probe "$port" d9999.mx.test MX || true)
