@@ -94,13 +94,7 @@ def check_reference(source: Path, outdir) -> int:
     problems += [f"{name}: no description in its header" for name in bare]
     described = len(exports) - len(missing) - len(bare)
     print(f"doxygen {version}: {described} of {len(exports)} exports described")
-    for problem in problems:
-        print(f"  {problem}")
-    if problems:
-        print(f"FAIL: {len(problems)} problems")
-        return 1
-    print("ok: every export described, no Doxygen warnings")
-    return 0
+    return report(problems, "every export described, no Doxygen warnings")
 
 
 def readme_table_names(readme: str) -> list:
@@ -118,12 +112,17 @@ def check_readme(source: Path) -> int:
     problems = [f"{name}: exported but not in a README.md table" for name in exports if name not in listed]
     problems += [f"{name}: in a README.md table but not an export" for name in sorted(set(listed) - set(exports))]
     print(f"README.md tables name {len(set(listed) & set(exports))} of {len(exports)} exports")
+    return report(problems, "the README lists every export")
+
+
+def report(problems: list, success: str) -> int:
+    """Prints each problem; the exit status: 1 with problems, else 0."""
     for problem in problems:
         print(f"  {problem}")
     if problems:
         print(f"FAIL: {len(problems)} problems")
         return 1
-    print("ok: the README lists every export")
+    print(f"ok: {success}")
     return 0
 
 
